@@ -1,0 +1,185 @@
+"""torch's dtypes and type-promotion rules, mapped onto NumPy dtypes.
+
+NumPy 2 already treats Python scalars as "weak" like torch does, but it
+differs in two places that change printed numbers: an integer meeting a float
+of lower precision (torch keeps the float dtype, NumPy widens), and a 0-d
+array meeting a dimensioned one (torch lets the dimensioned tensor win within a
+category). `result_type` implements torch's rule; ops call it only when their
+operands' dtypes differ, so the common same-dtype path costs nothing.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+__all__ = [
+    "dtype", "float16", "float32", "float64", "half", "float", "double",
+    "int8", "int16", "int32", "int64", "short", "int", "long", "uint8", "bool",
+    "bfloat16", "complex64", "complex128", "cfloat", "cdouble",
+    "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "can_cast",
+]
+
+_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
+
+
+class dtype:
+    """A torch dtype: a name, its NumPy dtype and its promotion category."""
+
+    __slots__ = ("name", "np", "category", "itemsize", "is_signed")
+
+    def __init__(self, name: str, np_dtype, category: int, is_signed: bool):
+        self.name = name
+        self.np = np.dtype(np_dtype) if np_dtype is not None else None
+        self.category = category
+        self.itemsize = self.np.itemsize if self.np is not None else 2
+        self.is_signed = is_signed
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.category == _FLOAT
+
+    @property
+    def is_complex(self) -> bool:
+        return self.category == _COMPLEX
+
+    def to_real(self) -> "dtype":
+        return self
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+def _by_name(name: str) -> dtype:
+    return globals()[name]
+
+
+bool = dtype("bool", np.bool_, _BOOL, False)  # noqa: A001 - torch's name
+uint8 = dtype("uint8", np.uint8, _INT, False)
+int8 = dtype("int8", np.int8, _INT, True)
+int16 = short = dtype("int16", np.int16, _INT, True)
+int32 = int = dtype("int32", np.int32, _INT, True)  # noqa: A001
+int64 = long = dtype("int64", np.int64, _INT, True)
+float16 = half = dtype("float16", np.float16, _FLOAT, True)
+float32 = float = dtype("float32", np.float32, _FLOAT, True)  # noqa: A001
+float64 = double = dtype("float64", np.float64, _FLOAT, True)
+# Named so that code mentioning them imports; using them raises (see from_any).
+bfloat16 = dtype("bfloat16", None, _FLOAT, True)
+complex64 = cfloat = dtype("complex64", np.complex64, _COMPLEX, True)
+complex128 = cdouble = dtype("complex128", np.complex128, _COMPLEX, True)
+
+_SUPPORTED = (bool, uint8, int8, int16, int32, int64, float16, float32, float64)
+_FROM_NP = {d.np: d for d in _SUPPORTED}
+
+
+def from_np(np_dtype) -> dtype:
+    """The torch dtype of a NumPy dtype; unsupported ones raise TypeError naming it."""
+    try:
+        return _FROM_NP[np_dtype]
+    except KeyError:
+        pass
+    d = np.dtype(np_dtype)
+    if d in _FROM_NP:
+        return _FROM_NP[d]
+    if d.kind == "c":
+        raise NotImplementedError(f"numtorch does not support complex tensors yet (got numpy dtype {d})")
+    raise TypeError(
+        f"can't convert np.ndarray of type numpy.{d}. The only supported types are: "
+        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
+
+
+def from_any(d) -> dtype:
+    """Accept a numtorch dtype, a NumPy dtype/type, or a Python type (float, int, bool)."""
+    if type(d) is dtype:
+        if d.np is None or d.category == _COMPLEX:
+            raise NotImplementedError(f"numtorch does not support {d} tensors")
+        return d
+    import builtins
+    if d is builtins.float:
+        return float64
+    if d is builtins.int:
+        return int64
+    if d is builtins.bool:
+        return bool
+    return from_np(d)
+
+
+_local = threading.local()
+_default = [float32]  # process-wide, as in torch
+
+
+def get_default_dtype() -> dtype:
+    return _default[0]
+
+
+def set_default_dtype(d) -> None:
+    d = from_any(d)
+    if d not in (float16, float32, float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """torch.promote_types: the higher category wins outright; within one, NumPy's rule."""
+    if a is b:
+        return a
+    if a.category != b.category:
+        return a if a.category > b.category else b
+    return _FROM_NP[np.promote_types(a.np, b.np)]
+
+
+def scalar_dtype(x) -> dtype:
+    """The dtype torch gives a Python number taking part in an op."""
+    import builtins
+    t = type(x)
+    if t is builtins.bool or t is np.bool_:
+        return bool
+    if t is builtins.int or isinstance(x, np.integer):
+        return int64
+    if isinstance(x, np.floating):
+        return get_default_dtype()
+    if t is builtins.float:
+        return get_default_dtype()
+    if isinstance(x, complex):
+        raise NotImplementedError("numtorch does not support complex numbers yet")
+    raise TypeError(f"expected a number, got {t.__name__}")
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    if higher is None:
+        return lower
+    if lower is None or higher.category == _FLOAT:
+        return higher
+    if higher is bool or lower.category == _FLOAT:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type_of(dims, zero_dims, scalars) -> dtype:
+    """torch's three-tier promotion over dimensioned, 0-d and Python-scalar operands."""
+    def fold(ds):
+        out = None
+        for d in ds:
+            out = d if out is None else promote_types(out, d)
+        return out
+    return _combine(fold(dims), _combine(fold(zero_dims), fold(scalars)))
+
+
+def result_type(*operands) -> dtype:
+    """torch.result_type for any mix of tensors and Python numbers."""
+    from ._tensor import Tensor
+    dims, zeros, scalars = [], [], []
+    for x in operands:
+        if isinstance(x, Tensor):
+            (dims if x._data.ndim else zeros).append(x.dtype)
+        else:
+            scalars.append(scalar_dtype(x))
+    return result_type_of(dims, zeros, scalars)
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """torch.can_cast: casting down a category (float->int, int->bool) is not allowed."""
+    return from_.category <= to.category

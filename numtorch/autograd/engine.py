@@ -1,0 +1,300 @@
+"""The backward engine: dependency counts, then a ready queue. No recursion.
+
+One pass over the graph counts, for every node and leaf, how many edges
+feed it. Nodes run in torch's order (highest sequence number first among the
+ready ones); a leaf accumulates as soon as all its gradients have arrived.
+With `inputs` (autograd.grad, or backward(inputs=...)), only nodes on a path
+to an input run.
+
+A plain backward passes NumPy arrays to the rules; with create_graph it
+passes Tensors and runs with grad mode on, so the same rules record a graph.
+Broadcast reduction and dtype casting happen in `_conform`, and nowhere else.
+"""
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from .._tensor import Tensor, wrap
+from . import anomaly_mode
+from .grad_mode import _state
+from .graph import Node
+
+__all__ = ["run_backward"]
+
+
+class _GraphRoot(Node):
+    """Feeds the root gradients into the graph."""
+
+    def __init__(self, edges, grads):
+        self._next = tuple(edges)
+        self._grads = grads
+        self._seq = float("inf")
+
+    def backward(self, grad):
+        return self._grads
+
+
+def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
+                 allow_unused=False, accumulate=True, materialize_grads=False):
+    """Backpropagate from `roots`. With accumulate=False return the grads of `inputs` instead."""
+    as_tensors = bool(create_graph)
+    edges = []
+    for i, r in enumerate(roots):
+        if r.grad_fn is None and not r._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        edges.append((r.grad_fn, r._output_nr) if r.grad_fn is not None else (r, 0))
+    root = _GraphRoot(edges, [g if as_tensors else g._data for g in grad_roots])
+
+    targets = {}   # edge -> position in inputs
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
+            if t.grad_fn is not None:
+                targets[(t.grad_fn, t._output_nr)] = i
+            elif t._requires_grad:
+                targets[(t, 0)] = i
+            else:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+
+    deps = _count_dependencies(root)
+    runs = _nodes_to_run(root, targets) if inputs is not None else None
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+    target_leaves = {k[0] for k in targets if not isinstance(k[0], Node)}
+
+    prev_mode = _state.enabled
+    _state.enabled = as_tensors
+    try:
+        _execute(root, deps, runs, targets, captured, target_leaves, as_tensors,
+                 retain_graph, accumulate, inputs is not None)
+    finally:
+        _state.enabled = prev_mode
+
+    if accumulate:
+        return None
+    out = []
+    for i, g in enumerate(captured):
+        if g is None:
+            if not allow_unused and not materialize_grads:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+            if materialize_grads:
+                from .._ops.creation import zeros_like
+                g = zeros_like(inputs[i])
+        elif not isinstance(g, Tensor):
+            g = wrap(g)
+        out.append(g)
+    return tuple(out)
+
+
+def _count_dependencies(root) -> dict:
+    deps = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for edge in node._next:
+            if edge is None:
+                continue
+            target = edge[0]
+            n = deps.get(target)
+            if n is None:
+                deps[target] = 1
+                if isinstance(target, Node):
+                    stack.append(target)
+            else:
+                deps[target] = n + 1
+    return deps
+
+
+def _nodes_to_run(root, targets) -> set:
+    """Nodes whose backward leads to an input (post-order, iterative)."""
+    target_objs = {k[0] for k in targets}
+    runs, done = set(), set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            for edge in node._next:
+                if edge is not None and (edge[0] in target_objs or edge[0] in runs):
+                    runs.add(node)
+                    break
+            continue
+        if node in done:
+            continue
+        done.add(node)
+        stack.append((node, True))
+        for edge in node._next:
+            if edge is not None and isinstance(edge[0], Node) and edge[0] not in done:
+                stack.append((edge[0], False))
+    return runs
+
+
+def _execute(root, deps, runs, targets, captured, target_leaves, as_tensors, retain_graph,
+             accumulate, restricted):
+    buffers = {root: [None]}
+    ready = [(0, 0, root)]
+    tie = 1
+    check_nan = anomaly_mode._enabled
+    while ready:
+        node = heapq.heappop(ready)[2]
+        grads = buffers.pop(node)
+        if node._tensor_hooks or node._retained:
+            _run_tensor_hooks(node, grads, as_tensors)
+        if targets:
+            for nr in range(len(grads)):
+                pos = targets.get((node, nr))
+                if pos is not None:
+                    captured[pos] = grads[nr]
+            if node not in runs and node is not root:
+                continue
+        if node._pre_hooks:
+            grads = _call_pre_hooks(node, grads, as_tensors)
+        if node.multi_output:
+            for i, g in enumerate(grads):
+                if g is None and node._materialize:
+                    shape, dtype = node._metas[i]
+                    grads[i] = np.zeros(shape, dtype) if not as_tensors else wrap(np.zeros(shape, dtype))
+            arg = grads
+        else:
+            arg = grads[0]
+        try:
+            saved = node.unpack(as_tensors) if node._saved or node._saved is None else ()
+            gins = node.backward(arg, *saved)
+        except Exception:
+            if check_nan and node._trace:
+                import warnings
+                warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the "
+                              f"error:\n{node._trace}", RuntimeWarning, stacklevel=2)
+            raise
+        if not retain_graph:
+            node.release()
+        if node._post_hooks:
+            gins = _call_post_hooks(node, gins, grads, as_tensors)
+        if check_nan:
+            anomaly_mode.check_outputs(node, gins, as_tensors)
+        for edge, g in zip(node._next, gins):
+            if edge is None or g is None:
+                continue
+            target, nr = edge
+            is_node = isinstance(target, Node)
+            g = _conform(g, target._metas[nr] if is_node else (target._data.shape, target._data.dtype),
+                         as_tensors)
+            buf = buffers.get(target)
+            if buf is None:
+                buffers[target] = buf = [None] * (len(target._metas) if is_node else 1)
+            prev = buf[nr]
+            buf[nr] = g if prev is None else prev + g
+            left = deps[target] - 1
+            deps[target] = left
+            if left:
+                continue
+            if is_node:
+                if runs is None or target in runs or any((target, i) in targets for i in range(len(buf))):
+                    heapq.heappush(ready, (-target._seq, tie, target))
+                    tie += 1
+                else:
+                    del buffers[target]
+            else:
+                _finish_leaf(target, buffers.pop(target)[0], targets, captured, target_leaves,
+                             as_tensors, accumulate, restricted)
+
+
+def _conform(g, meta, as_tensors):
+    """Reduce a broadcast gradient to its input's shape and cast it to the input's dtype."""
+    shape, dtype = meta
+    if as_tensors:
+        if not isinstance(g, Tensor):
+            g = wrap(np.asarray(g))
+        if g._data.shape != shape:
+            from .._ops import dual
+            g = dual.sum_to(g, shape)
+        if g._data.dtype != dtype:
+            g = g.to(_dtype_of(dtype))
+        return g
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)
+    if g.shape != shape:
+        from .._ops import dual
+        g = dual.sum_to(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def _dtype_of(np_dtype):
+    from .._dtype import from_np
+    return from_np(np_dtype)
+
+
+def _finish_leaf(leaf, g, targets, captured, target_leaves, as_tensors, accumulate, restricted):
+    if leaf._hooks:
+        g = _apply_tensor_hooks(leaf._hooks.values(), g, as_tensors)
+    pos = targets.get((leaf, 0))
+    if pos is not None:
+        captured[pos] = g
+    if not accumulate or (restricted and leaf not in target_leaves):
+        return
+    old = leaf._grad
+    if as_tensors:
+        leaf._grad = g if old is None else old + g
+        if old is None and g._base is not None:
+            leaf._grad = g.clone()
+    elif old is None:
+        leaf._grad = wrap(np.array(g, copy=True))
+    elif old.grad_fn is not None or old._data.shape != g.shape:
+        leaf._grad = old + wrap(g)
+    else:
+        np.add(old._data, g, out=old._data)
+        old._vc[0] += 1
+    if leaf._post_acc_hooks:
+        for hook in list(leaf._post_acc_hooks.values()):
+            hook(leaf)
+
+
+def _apply_tensor_hooks(hooks, g, as_tensors):
+    for hook in list(hooks):
+        t = g if as_tensors else wrap(g)
+        out = hook(t)
+        if out is not None:
+            if not isinstance(out, Tensor):
+                raise TypeError(f"hook should return None or a Tensor, got {type(out).__name__}")
+            g = out if as_tensors else out._data
+    return g
+
+
+def _run_tensor_hooks(node, grads, as_tensors):
+    hooks = node._tensor_hooks or {}
+    for nr, fns in hooks.items():
+        if grads[nr] is not None and fns:
+            grads[nr] = _apply_tensor_hooks(fns.values(), grads[nr], as_tensors)
+    for nr, ref in (node._retained or {}).items():
+        t = ref()
+        if t is not None and grads[nr] is not None:
+            g = grads[nr]
+            new = (g if as_tensors else wrap(g)).detach() if not as_tensors else g
+            if t._grad is None:
+                t._grad = wrap(np.array(new._data, copy=True)) if not as_tensors else new
+            else:
+                t._grad = t._grad + new
+
+
+def _call_pre_hooks(node, grads, as_tensors):
+    as_t = [None if g is None else (g if as_tensors else wrap(g)) for g in grads]
+    for hook in list(node._pre_hooks.values()):
+        out = hook(tuple(as_t))
+        if out is not None:
+            as_t = list(out)
+    return [None if g is None else (g if as_tensors else g._data) for g in as_t]
+
+
+def _call_post_hooks(node, gins, grads, as_tensors):
+    def tensors(seq):
+        return tuple(None if g is None else (g if as_tensors or isinstance(g, Tensor) else wrap(g)) for g in seq)
+    gin_t, gout_t = tensors(gins), tensors(grads)
+    for hook in list(node._post_hooks.values()):
+        out = hook(gin_t, gout_t)
+        if out is not None:
+            gin_t = tensors(out)
+    return tuple(None if g is None else (g if as_tensors else g._data) for g in gin_t)

@@ -1,0 +1,2 @@
+"""numtorch.utils: hooks and (later) data."""
+from . import hooks  # noqa: F401
