@@ -12,6 +12,6 @@ from . import autograd
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                                  no_grad, set_grad_enabled)
 from ._ops import *  # noqa: F401,F403 - the op namespace mirrors torch.*
-from ._ops import __all__ as _ops_all
+from ._random import *  # noqa: F401,F403
 
 __version__ = "0.1.0"

@@ -1,9 +1,15 @@
-"""Every op, grouped by kind; importing this package binds the Tensor methods."""
-from . import creation, pointwise, reduction, shape  # noqa: F401
-from .creation import (arange, as_tensor, empty, empty_like, from_numpy, full, full_like, ones, ones_like,
-                       tensor, zeros, zeros_like)
-from .pointwise import (add, cos, div, divide, exp, floor_divide, log, mul, multiply, neg, negative, pow, rsub,
-                        sigmoid, sin, sqrt, sub, subtract, tanh, true_divide)
-from .reduction import mean, sum, sum_to_size
+"""Every op, grouped by kind. Each module lists its public functions in its own
+`__all__` and binds its own Tensor methods; importing this package does both."""
+from .comparison import *  # noqa: F401,F403
+from .conversion import *  # noqa: F401,F403
+from .creation import *  # noqa: F401,F403
+from .indexing import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .pointwise import *  # noqa: F401,F403
+from .reduction import *  # noqa: F401,F403
+from .rounding import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from . import comparison, conversion, creation, indexing, linalg, pointwise, reduction, rounding, shape
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("creation", "pointwise", "reduction", "shape")]
+__all__ = [n for m in (comparison, conversion, creation, indexing, linalg, pointwise, reduction, rounding, shape)
+           for n in m.__all__]

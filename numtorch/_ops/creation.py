@@ -1,6 +1,8 @@
 """Tensor creation: tensor, zeros, ones, full, arange, ... and their *_like / new_* forms."""
 from __future__ import annotations
 
+__all__ = ["arange", "as_tensor", "empty", "empty_like", "from_numpy", "full", "full_like", "ones", "ones_like", "tensor", "zeros", "zeros_like"]
+
 import numpy as np
 
 from .. import _dtype

@@ -9,6 +9,8 @@ each gradient to its input's shape.
 """
 from __future__ import annotations
 
+__all__ = ["add", "cos", "div", "divide", "exp", "floor_divide", "log", "mul", "multiply", "neg", "negative", "pow", "rsub", "sigmoid", "sin", "sqrt", "sub", "subtract", "tanh", "true_divide"]
+
 import math
 
 import numpy as np

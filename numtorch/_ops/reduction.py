@@ -1,6 +1,8 @@
 """Reductions: sum, mean, ... The backward of a reduction expands the grad back."""
 from __future__ import annotations
 
+__all__ = ["mean", "sum", "sum_to_size"]
+
 import numpy as np
 
 from .. import _dtype

@@ -1,6 +1,8 @@
 """Shape and view ops. Views share storage and version counter with their base."""
 from __future__ import annotations
 
+__all__ = ["expand", "reshape", "unsqueeze", "transpose", "permute"]
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim, bind_methods

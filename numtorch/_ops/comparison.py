@@ -1,0 +1,2 @@
+"""comparison ops (being written)."""
+__all__ = []

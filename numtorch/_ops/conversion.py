@@ -1,0 +1,2 @@
+"""conversion ops (being written)."""
+__all__ = []

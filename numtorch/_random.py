@@ -1,0 +1,2 @@
+"""Random sampling, Generator and seeding (being written)."""
+__all__ = []
