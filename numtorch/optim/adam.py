@@ -1,0 +1,150 @@
+"""Adam, with AMSGrad, L2 or decoupled (AdamW-style) weight decay, and maximize.
+
+The update is torch's single-tensor algorithm, operation for operation. Two
+branches as in torch: the usual one reads `step` as a Python number; with
+differentiable=True everything stays a tensor so that autograd can see it.
+capturable only matters for CUDA graphs, so on numtorch's CPU it is accepted
+and changes nothing; foreach and fused take the same path for now.
+"""
+from __future__ import annotations
+
+from .._ops.creation import zeros_like
+from .._tensor import Tensor
+from ._functional import (check_beta, check_fused, check_fused_param, check_lr, check_no_grad_scaling,
+                          check_nonneg, closure_loss, fill_group_defaults, new_step, restore_step_tensors)
+from .optimizer import Optimizer, _get_value, _to_scalar, _use_grad_for_differentiable
+
+__all__ = ["Adam", "adam"]
+
+_TENSOR_HYPER_MSG = "{} as a Tensor is not supported for capturable=False and foreach=True"
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), optionally AMSGrad or with decoupled weight decay; torch.optim.Adam's contract."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError(_TENSOR_HYPER_MSG.format("lr"))
+        check_lr(lr)
+        check_nonneg(eps, "epsilon value")
+        check_beta(betas, 0)
+        check_beta(betas, 1)
+        check_nonneg(weight_decay, "weight_decay value")
+        if not (all(isinstance(b, float) for b in betas[:2]) or all(isinstance(b, Tensor) for b in betas[:2])):
+            raise ValueError("betas must be either both floats or both Tensors")
+        for i, beta in enumerate(betas[:2]):
+            if isinstance(beta, Tensor):
+                if foreach and not capturable:
+                    raise ValueError(_TENSOR_HYPER_MSG.format(f"betas[{i}]"))
+                if beta.numel() != 1:
+                    raise ValueError(f"Tensor betas[{i}] must be 1-element")
+        defaults = {"lr": lr, "betas": tuple(map(_to_scalar, betas)), "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+        if fused:
+            self._step_supports_amp_scaling = True
+            check_fused(fused, foreach, differentiable)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        fill_group_defaults(self.param_groups, {"amsgrad": False, "maximize": False, "foreach": None,
+                                                "capturable": False, "differentiable": False,
+                                                "decoupled_weight_decay": False, "fused": None})
+        restore_step_tensors(self)
+
+    def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps) -> bool:
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            if grad.is_sparse:
+                raise RuntimeError("Adam does not support sparse gradients, please consider SparseAdam instead")
+            params.append(p)
+            grads.append(grad)
+            state = self.state[p]
+            if len(state) == 0:
+                if group["fused"]:
+                    check_fused_param(p)
+                state["step"] = new_step(group)
+                state["exp_avg"] = zeros_like(p)
+                state["exp_avg_sq"] = zeros_like(p)
+                if group["amsgrad"]:
+                    state["max_exp_avg_sq"] = zeros_like(p)
+            exp_avgs.append(state["exp_avg"])
+            exp_avg_sqs.append(state["exp_avg_sq"])
+            if group["amsgrad"]:
+                max_exp_avg_sqs.append(state["max_exp_avg_sq"])
+            if group["differentiable"] and state["step"].requires_grad:
+                raise RuntimeError("`requires_grad` is not supported for `step` in differentiable mode")
+            if group["foreach"] and isinstance(group["lr"], Tensor) and not group["capturable"]:
+                raise RuntimeError(_TENSOR_HYPER_MSG.format("lr"))
+            state_steps.append(state["step"])
+        return False  # has_complex: numtorch has no complex tensors
+
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """One Adam step over every param with a grad; returns closure's loss (or None)."""
+        loss = closure_loss(closure)
+        for group in self.param_groups:
+            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = [], [], [], [], [], []
+            has_complex = self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
+                                           state_steps)
+            beta1, beta2 = group["betas"]
+            adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad=group["amsgrad"],
+                 has_complex=has_complex, beta1=beta1, beta2=beta2, lr=group["lr"],
+                 weight_decay=group["weight_decay"], eps=group["eps"], maximize=group["maximize"],
+                 foreach=group["foreach"], capturable=group["capturable"],
+                 differentiable=group["differentiable"], fused=group["fused"],
+                 grad_scale=getattr(self, "grad_scale", None), found_inf=getattr(self, "found_inf", None),
+                 decoupled_weight_decay=group["decoupled_weight_decay"])
+        return loss
+
+
+def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach=None, capturable=False,
+         differentiable=False, fused=None, grad_scale=None, found_inf=None, has_complex=False,
+         decoupled_weight_decay=False, *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize):
+    """Functional Adam: updates params and their state tensors in place."""
+    if not all(isinstance(t, Tensor) for t in state_steps):
+        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+    check_no_grad_scaling(grad_scale, found_inf)
+    lr, beta1, beta2 = _to_scalar(lr), _to_scalar(beta1), _to_scalar(beta2)
+    for i, param in enumerate(params):
+        grad = grads[i] if not maximize else -grads[i]
+        exp_avg, exp_avg_sq, step_t = exp_avgs[i], exp_avg_sqs[i], state_steps[i]
+        step_t += 1
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                param.mul_(1 - lr * weight_decay)
+            elif differentiable and isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
+                grad = grad.addcmul(param.clone(), weight_decay)
+            else:
+                grad = grad.add(param, alpha=_get_value(weight_decay))
+
+        exp_avg.lerp_(grad, 1 - (beta1.to(param.dtype) if isinstance(beta1, Tensor) else beta1))
+        if differentiable and isinstance(beta2, Tensor) and beta2.requires_grad:
+            exp_avg_sq.lerp_(grad.square(), 1 - beta2)  # lerp, as addcmul's value cannot carry a graph
+        else:
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=_get_value(1 - beta2))
+
+        second_moment = exp_avg_sq
+        if amsgrad:
+            second_moment = max_exp_avg_sqs[i]
+            seen = second_moment.clone() if differentiable else second_moment
+            second_moment.copy_(seen.maximum(exp_avg_sq))
+
+        if differentiable:
+            step = step_t.clone()  # a copy: step_t is bumped in place on the next call
+            step_size_neg = (lr / (1 - beta1 ** step)).neg()
+            bias_correction2_sqrt = (1 - beta2 ** step).sqrt()
+            denom = (second_moment.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(eps / step_size_neg)
+            param.addcdiv_(exp_avg.clone(), denom)
+        else:
+            step = _get_value(step_t)
+            step_size = lr / (1 - beta1 ** step)
+            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+            denom = (second_moment.sqrt() / bias_correction2_sqrt).add_(eps)
+            param.addcdiv_(exp_avg, denom, value=-_get_value(step_size))
