@@ -1,2 +1,3 @@
 """numtorch.utils: hooks and (later) data."""
 from . import hooks  # noqa: F401
+from . import data  # noqa: F401

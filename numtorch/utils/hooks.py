@@ -14,9 +14,9 @@ class RemovableHandle:
 
     def __init__(self, hooks_dict, *, extra_dict=None):
         self.id = next(RemovableHandle._ids)
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.hooks_dict_ref = _ref(hooks_dict)
         extras = extra_dict if isinstance(extra_dict, (list, tuple)) else [extra_dict] if extra_dict is not None else []
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extras)
+        self.extra_dict_ref = tuple(_ref(d) for d in extras)
 
     def remove(self) -> None:
         for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
@@ -29,6 +29,14 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _ref(d):
+    """A weak reference where the dict type allows one (plain dicts do not: hold those strongly)."""
+    try:
+        return weakref.ref(d)
+    except TypeError:
+        return lambda: d
 
 
 def add_hook(hooks: dict, fn, *, prepend: bool = False, extra_dict=None) -> RemovableHandle:
