@@ -44,17 +44,8 @@ class Tensor:
     def __init__(self, *args, device=None, dtype=None):
         # torch.Tensor(...) legacy constructor: data, or sizes for an uninitialized tensor.
         check_device(device)
-        dt = _dtype.from_any(dtype) if dtype is not None else _dtype.get_default_dtype()
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            src = args[0]
-            if isinstance(src, Tensor):
-                arr = src._data
-            else:
-                arr = np.array(src, dtype=dt.np)
-        else:
-            shape = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], (int, np.integer)) else args
-            arr = np.zeros(tuple(int(s) for s in shape), dtype=dt.np)
-        self._data = arr
+        from ._ops.creation import legacy_data
+        self._data = legacy_data(args, dtype)
         self._vc = [0]
 
     # -- core attributes -----------------------------------------------------------
@@ -164,12 +155,14 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad:
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
             import warnings
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
                 "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
-                "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
+                "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+                "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more information.",
                 UserWarning, stacklevel=2)
         return self._grad
 

@@ -19,7 +19,7 @@ import numpy as np
 from .._tensor import Tensor, wrap
 from . import anomaly_mode
 from .grad_mode import _state
-from .graph import Node
+from .graph import AccumulateGrad, GradientEdge, Node
 
 __all__ = ["run_backward"]
 
@@ -36,10 +36,12 @@ class _GraphRoot(Node):
         return self._grads
 
 
-def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
-                 allow_unused=False, accumulate=True, materialize_grads=False):
+def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, allow_unused=False,
+                 accumulate=True):
     """Backpropagate from `roots`. With accumulate=False return the grads of `inputs` instead."""
     as_tensors = bool(create_graph)
+    if as_tensors and accumulate:
+        _warn_grad_cycle()
     edges = []
     for i, r in enumerate(roots):
         if r.grad_fn is None and not r._requires_grad:
@@ -47,17 +49,22 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
         edges.append((r.grad_fn, r._output_nr) if r.grad_fn is not None else (r, 0))
     root = _GraphRoot(edges, [g if as_tensors else g._data for g in grad_roots])
 
-    targets = {}   # edge -> position in inputs
+    targets = {}   # edge -> position of its first occurrence in inputs
+    first = []     # for each input, the position of its first occurrence (an input may repeat)
     if inputs is not None:
         for i, t in enumerate(inputs):
-            if not isinstance(t, Tensor):
+            if isinstance(t, GradientEdge):
+                node = t.node
+                edge = (node.variable, 0) if isinstance(node, AccumulateGrad) else (node, t.output_nr)
+            elif not isinstance(t, Tensor):
                 raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
-            if t.grad_fn is not None:
-                targets[(t.grad_fn, t._output_nr)] = i
+            elif t.grad_fn is not None:
+                edge = (t.grad_fn, t._output_nr)
             elif t._requires_grad:
-                targets[(t, 0)] = i
+                edge = (t, 0)
             else:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
+            first.append(targets.setdefault(edge, i))
 
     deps = _count_dependencies(root)
     runs = _nodes_to_run(root, targets) if inputs is not None else None
@@ -67,8 +74,14 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
     prev_mode = _state.enabled
     _state.enabled = as_tensors
     try:
-        _execute(root, deps, runs, targets, captured, target_leaves, as_tensors,
-                 retain_graph, accumulate, inputs is not None)
+        with np.errstate(all="ignore"):   # like torch: inf/nan in gradients are values, not warnings
+            _execute(root, deps, runs, targets, captured, target_leaves, as_tensors,
+                     retain_graph, accumulate, inputs is not None)
+            captured = [captured[j] for j in first]
+            if accumulate:
+                for t, g in zip(inputs or (), captured):
+                    if isinstance(t, Tensor) and t.grad_fn is not None and g is not None:   # non-leaf: a .grad too
+                        _accumulate(t, g, as_tensors, leaf=False)
     finally:
         _state.enabled = prev_mode
 
@@ -77,16 +90,29 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
     out = []
     for i, g in enumerate(captured):
         if g is None:
-            if not allow_unused and not materialize_grads:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
-            if materialize_grads:
-                from .._ops.creation import zeros_like
-                g = zeros_like(inputs[i])
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   f"graph. Set allow_unused=True if this is the desired behavior.")
         elif not isinstance(g, Tensor):
             g = wrap(g)
         out.append(g)
     return tuple(out)
+
+
+_warned_cycle = False
+
+
+def _warn_grad_cycle() -> None:
+    """torch's one-time warning: a .grad with history refers back to its own parameter."""
+    global _warned_cycle
+    if not _warned_cycle:
+        _warned_cycle = True
+        import warnings
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle between the parameter "
+                      "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+                      "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+                      ".grad fields of your parameters to None after use to break the cycle and avoid the leak.",
+                      UserWarning, stacklevel=5)
 
 
 def _count_dependencies(root) -> dict:
@@ -136,7 +162,7 @@ def _execute(root, deps, runs, targets, captured, target_leaves, as_tensors, ret
     buffers = {root: [None]}
     ready = [(0, 0, root)]
     tie = 1
-    check_nan = anomaly_mode._enabled
+    anomaly = anomaly_mode._enabled
     while ready:
         node = heapq.heappop(ready)[2]
         grads = buffers.pop(node)
@@ -162,18 +188,16 @@ def _execute(root, deps, runs, targets, captured, target_leaves, as_tensors, ret
         try:
             saved = node.unpack(as_tensors) if node._saved or node._saved is None else ()
             gins = node.backward(arg, *saved)
+            if not retain_graph:
+                node.release()
+            if node._post_hooks:
+                gins = _call_post_hooks(node, gins, grads, as_tensors)
+            if anomaly:
+                anomaly_mode.check_outputs(node, gins)
         except Exception:
-            if check_nan and node._trace:
-                import warnings
-                warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the "
-                              f"error:\n{node._trace}", RuntimeWarning, stacklevel=2)
+            if anomaly:
+                anomaly_mode.warn_forward_trace(node)
             raise
-        if not retain_graph:
-            node.release()
-        if node._post_hooks:
-            gins = _call_post_hooks(node, gins, grads, as_tensors)
-        if check_nan:
-            anomaly_mode.check_outputs(node, gins, as_tensors)
         for edge, g in zip(node._next, gins):
             if edge is None or g is None:
                 continue
@@ -214,6 +238,8 @@ def _conform(g, meta, as_tensors):
             g = g.to(_dtype_of(dtype))
         return g
     if type(g) is not np.ndarray:
+        if isinstance(g, Tensor):   # a sparse gradient (Embedding(sparse=True)) reaches its leaf as it is
+            return g
         g = np.asarray(g)
     if g.shape != shape:
         from .._ops import dual
@@ -236,21 +262,45 @@ def _finish_leaf(leaf, g, targets, captured, target_leaves, as_tensors, accumula
         captured[pos] = g
     if not accumulate or (restricted and leaf not in target_leaves):
         return
-    old = leaf._grad
-    if as_tensors:
-        leaf._grad = g if old is None else old + g
-        if old is None and g._base is not None:
-            leaf._grad = g.clone()
-    elif old is None:
-        leaf._grad = wrap(np.array(g, copy=True))
-    elif old.grad_fn is not None or old._data.shape != g.shape:
-        leaf._grad = old + wrap(g)
-    else:
-        np.add(old._data, g, out=old._data)
-        old._vc[0] += 1
+    _accumulate(leaf, g, as_tensors)
     if leaf._post_acc_hooks:
         for hook in list(leaf._post_acc_hooks.values()):
             hook(leaf)
+
+
+class CopyBackwards(Node):
+    """History of a .grad first set by a create_graph backward: a copy of the incoming gradient."""
+
+    def name(self) -> str:
+        return "torch::autograd::CopyBackwards"
+
+    def backward(self, g):
+        return g,
+
+
+def _accumulate(t, g, as_tensors, leaf=True) -> None:
+    """Add g into t.grad: a fresh copy first, then in place for a leaf (out of place while recording).
+
+    As in torch, a recorded first .grad is a CopyBackwards of g for a leaf, a clone for a non-leaf.
+    """
+    old = t._grad
+    if as_tensors:
+        if old is not None:
+            t._grad = old + g
+        elif leaf:
+            from .._ops._core import record
+            t._grad = record(CopyBackwards, g._data.copy(), (g,))
+        else:
+            t._grad = g.clone()
+    elif type(g) is not np.ndarray:   # sparse: sparse + sparse stays sparse, dense + sparse is dense
+        t._grad = g.clone() if old is None else old + g
+    elif old is None:
+        t._grad = wrap(np.array(g, copy=True))
+    elif not leaf or old.grad_fn is not None or old._data.shape != g.shape:
+        t._grad = old + wrap(g)
+    else:
+        np.add(old._data, g, out=old._data)
+        old._vc[0] += 1
 
 
 def _apply_tensor_hooks(hooks, g, as_tensors):
@@ -259,7 +309,7 @@ def _apply_tensor_hooks(hooks, g, as_tensors):
         out = hook(t)
         if out is not None:
             if not isinstance(out, Tensor):
-                raise TypeError(f"hook should return None or a Tensor, got {type(out).__name__}")
+                raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}'")
             g = out if as_tensors else out._data
     return g
 
@@ -272,12 +322,7 @@ def _run_tensor_hooks(node, grads, as_tensors):
     for nr, ref in (node._retained or {}).items():
         t = ref()
         if t is not None and grads[nr] is not None:
-            g = grads[nr]
-            new = (g if as_tensors else wrap(g)).detach() if not as_tensors else g
-            if t._grad is None:
-                t._grad = wrap(np.array(new._data, copy=True)) if not as_tensors else new
-            else:
-                t._grad = t._grad + new
+            _accumulate(t, grads[nr], as_tensors, leaf=False)
 
 
 def _call_pre_hooks(node, grads, as_tensors):

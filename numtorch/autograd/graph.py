@@ -21,10 +21,13 @@ uses operators and the functions of `numtorch._ops.dual`.
 from __future__ import annotations
 
 import itertools
+import re
+from typing import NamedTuple
 
 from ..utils.hooks import add_hook
 
-__all__ = ["Node", "AccumulateGrad"]
+__all__ = ["Node", "AccumulateGrad", "GradientEdge", "get_gradient_edge", "increment_version", "saved_tensors_hooks",
+           "save_on_cpu", "disable_saved_tensors_hooks", "register_multi_grad_hook", "allow_mutation_on_saved_tensors"]
 
 _sequence = itertools.count()
 
@@ -119,7 +122,7 @@ class Node:
                 out.append(t)
                 continue
             if t._vc[0] != v:
-                raise RuntimeError(_version_error(t, v))
+                raise RuntimeError(_version_error(t, v, self))
             if not as_tensors:
                 out.append(t._data)
             else:
@@ -131,16 +134,29 @@ class Node:
             self._saved = None
 
 
-def _version_error(t, expected: int) -> str:
+def _version_error(t, expected: int, node) -> str:
     from .._tensor import legacy_type_name
-    owner = ""
-    if t.grad_fn is not None:
-        owner = f", which is output {t._output_nr} of {t.grad_fn.name()},"
+    from . import anomaly_mode
+    owner_node = node if t._saved_output else t.grad_fn
+    owner = f", which is output {t._output_nr} of {_short_name(owner_node.name())}," if owner_node else ""
+    hint = _ANOMALY_HINT if anomaly_mode._enabled else _HINT
     return (f"one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: [{legacy_type_name(t)} [{', '.join(map(str, t.shape))}]]{owner} is at version "
-            f"{t._vc[0]}; expected version {expected} instead. Hint: enable anomaly detection to find "
-            f"the operation that failed to compute its gradient, with "
-            f"torch.autograd.set_detect_anomaly(True).")
+            f"{t._vc[0]}; expected version {expected} instead. {hint}")
+
+
+_HINT = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+         "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+_ANOMALY_HINT = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. "
+                 "The variable in question was changed in there or anywhere later. Good luck!")
+
+
+def _short_name(name: str) -> str:
+    """torch's name for an op in messages: MulBackward0 -> Mul, MaxBackward1 -> Max1, FnBackward -> Fn."""
+    m = re.fullmatch(r"(.*)Backward(\d*)", name)
+    if m is None:
+        return name
+    return m.group(1) + ("" if m.group(2) in ("", "0") else m.group(2))
 
 
 class AccumulateGrad(Node):
@@ -161,14 +177,93 @@ class AccumulateGrad(Node):
     def next_functions(self):
         return ()
 
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
     def register_prehook(self, fn):
-        # A leaf's pre-hooks are its tensor hooks: they see the grad before accumulation.
-        return self.variable.register_hook(fn)
+        """fn((grad,)) -> new (grad,) or None; runs with the leaf's tensor hooks, before accumulation."""
+        def hook(grad):
+            out = fn((grad,))
+            return None if out is None else out[0]
+        return self.variable.register_hook(hook)
 
     def register_hook(self, fn):
-        variable = self.variable
-        return variable.register_post_accumulate_grad_hook(lambda t: fn((t.grad,), (t.grad,)))
+        """fn((), (grad,)) after accumulation (grad_outputs shows the accumulated .grad)."""
+        return self.variable.register_post_accumulate_grad_hook(lambda t: fn((), (t.grad,)))
 
 
 def new_sequence_nr() -> int:
     return next(_sequence)
+
+
+# -- torch.autograd.graph's public helpers -------------------------------------------------
+
+class GradientEdge(NamedTuple):
+    """Where the gradient of a tensor enters the graph."""
+
+    node: Node
+    output_nr: int
+
+
+def get_gradient_edge(tensor) -> GradientEdge:
+    if tensor.grad_fn is not None:
+        return GradientEdge(tensor.grad_fn, tensor._output_nr)
+    if tensor._requires_grad:
+        return GradientEdge(AccumulateGrad.of(tensor), 0)
+    raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does not require gradients")
+
+
+def increment_version(tensor) -> None:
+    """Bump the version counter(s), as an in-place op would (so saved-tensor checks notice)."""
+    for t in (tensor,) if not isinstance(tensor, (list, tuple)) else tensor:
+        t._vc[0] += 1
+
+
+_hooks_disabled_message = None
+
+
+class saved_tensors_hooks:
+    """Not supported: numtorch saves tensors directly (packing hooks are not implemented)."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        if _hooks_disabled_message is not None:
+            raise RuntimeError(_hooks_disabled_message)
+        raise NotImplementedError("torch.autograd.graph.saved_tensors_hooks is not supported by numtorch")
+
+
+class save_on_cpu:
+    """Saved tensors already live on the CPU in numtorch, so this changes nothing."""
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda"):
+        self.pin_memory = pin_memory
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class disable_saved_tensors_hooks:
+    """Inside, saved_tensors_hooks raises RuntimeError(error_message)."""
+
+    def __init__(self, error_message: str):
+        self.error_message = error_message
+
+    def __enter__(self):
+        global _hooks_disabled_message
+        self._prev = _hooks_disabled_message
+        _hooks_disabled_message = self.error_message
+
+    def __exit__(self, *exc):
+        global _hooks_disabled_message
+        _hooks_disabled_message = self._prev
+
+
+def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
+    raise NotImplementedError("torch.autograd.graph.register_multi_grad_hook is not supported by numtorch")
+
+
+class allow_mutation_on_saved_tensors:
+    def __init__(self):
+        raise NotImplementedError("torch.autograd.graph.allow_mutation_on_saved_tensors is not supported by numtorch")
