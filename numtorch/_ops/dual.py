@@ -112,3 +112,84 @@ def zeros_like(x):
 
 def ones_like(x):
     return x.new_ones(x.shape) if isinstance(x, Tensor) else np.ones_like(x)
+
+
+# -- shape and indexing rules (numtorch._ops.shape / indexing) -------------------------
+
+def embed(g, shape, at):
+    """zeros(shape) holding g at `at`: a view function (g fills that view of the zeros) or an
+    index tuple (np.add.at semantics: repeated indices add up). The backward of every view and
+    index op; its own backward is `at` applied to the grad-of-grad."""
+    if isinstance(g, Tensor):
+        from .indexing import embed as embed_t
+        return embed_t(g, shape, at)
+    out = np.zeros(shape, g.dtype)
+    if callable(at):
+        at(out)[...] = g
+    else:
+        np.add.at(out, at, g)
+    return out
+
+
+def masked_fill(x, mask, value):
+    """x with `value` where the (array) mask is True."""
+    if isinstance(x, Tensor):
+        return x.masked_fill(_const(mask), value)
+    return np.where(mask, np.asarray(value, x.dtype), x)
+
+
+def flip(x, dims):
+    return x.flip(dims) if isinstance(x, Tensor) else np.flip(x, dims)
+
+
+def roll(x, shifts, dims):
+    return x.roll(shifts, dims) if isinstance(x, Tensor) else np.roll(x, shifts, dims)
+
+
+def diagonal(x, offset, dim1, dim2):
+    return x.diagonal(offset, dim1, dim2) if isinstance(x, Tensor) else np.diagonal(x, offset, dim1, dim2)
+
+
+def cat(xs, dim):
+    if any(isinstance(x, Tensor) for x in xs):
+        from .shape import cat as cat_t
+        return cat_t([x if isinstance(x, Tensor) else _const(x) for x in xs], dim)
+    return np.concatenate(xs, dim)
+
+
+def stack(xs, dim):
+    if any(isinstance(x, Tensor) for x in xs):
+        from .shape import stack as stack_t
+        return stack_t([x if isinstance(x, Tensor) else _const(x) for x in xs], dim)
+    return np.stack(xs, dim)
+
+
+# -- activation rules (numtorch.nn.functional) -------------------------------------------
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), without overflow for large |x|."""
+    if isinstance(x, Tensor):
+        return x.sigmoid()
+    from .pointwise import _sigmoid
+    return _sigmoid(x)
+
+
+def erf(x):
+    if isinstance(x, Tensor):
+        return x.erf()
+    from ._erf import erf as erf_array
+    return erf_array(x).astype(x.dtype, copy=False)
+
+
+# -- elementwise rules (numtorch._ops.pointwise) -------------------------------------------
+
+sinh = _unary(np.sinh, "sinh")
+cosh = _unary(np.cosh, "cosh")
+
+
+def sgn(x):
+    """torch's sign: 0 at 0 and at NaN."""
+    if isinstance(x, Tensor):
+        return x.sgn()
+    from .pointwise import sign_array
+    return sign_array(x)

@@ -58,7 +58,7 @@ def check_inplace(t: Tensor) -> None:
 
 def _snapshot(t: Tensor) -> Tensor:
     s = Tensor.__new__(Tensor)
-    s._data = t._data.copy()
+    s._data = t._data.copy(order="K")   # same layout, so every view of t is a view of it too
     s._vc = [0]
     s.grad_fn = t.grad_fn
     s._requires_grad = t._requires_grad
@@ -130,8 +130,8 @@ class CopySlices(Node):
 
 
 def copy_slices(old_base: Tensor, value: Tensor, view_fn) -> Tensor:
-    data = old_base._data.copy()
+    data = old_base._data.copy(order="K")
     view_fn(data)[...] = value._data
-    mask = np.ones(data.shape, dtype=data.dtype)
+    mask = np.ones_like(data)
     view_fn(mask)[...] = 0
     return record(CopySlices, data, (old_base, value), attrs={"mask": mask, "view_fn": view_fn})
