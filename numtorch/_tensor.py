@@ -32,6 +32,7 @@ class Tensor:
     _output_nr = 0
     _base = None             # the tensor this one is a view of
     _view_fn = None          # recreates this view from its base (for in-place ops on views)
+    _view_version = 0        # the shared version counter's value when this view's history was made
     _saved_output = False    # an alias saved by its own grad_fn (see graph.Node.unpack)
     _hooks = None            # leaf hooks {id: fn(grad)}
     _post_acc_hooks = None   # {id: fn(tensor)}

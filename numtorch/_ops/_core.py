@@ -39,9 +39,26 @@ def grad_needed(*inputs) -> bool:
     if not _state.enabled:
         return False
     for x in inputs:
-        if isinstance(x, Tensor) and x._requires_grad:
-            return True
+        if isinstance(x, Tensor):
+            if x._base is not None and x._vc[0] != x._view_version:
+                _refresh_view(x)
+            if x._requires_grad:
+                return True
     return False
+
+
+def _refresh_view(x: Tensor) -> None:
+    """Rebuild a view's history from its base after the base (or a sibling view) was written in place.
+
+    Views share their base's version counter; a view remembers the version it was made at.
+    When they differ, the view's grad_fn may predate the write, so it is re-derived by replaying
+    the view on the base, as torch does. Checked lazily, when the view is next used in a recorded op.
+    """
+    derived = x._view_fn(x._base)
+    x.grad_fn = derived.grad_fn
+    x._output_nr = derived._output_nr
+    x._requires_grad = derived._requires_grad
+    x._view_version = x._vc[0]
 
 
 def _alias(out: Tensor, output_nr: int = 0) -> Tensor:
@@ -55,7 +72,20 @@ def _alias(out: Tensor, output_nr: int = 0) -> Tensor:
 
 def _attach(node, inputs, metas, outs, saved, attrs):
     node._seq = next(_seq)
-    node._next = tuple(edge_of(x) for x in inputs)
+    edges = []
+    for x in inputs:   # edge_of, inlined: this loop runs for every recorded op
+        if isinstance(x, Tensor):
+            if x._base is not None and x._vc[0] != x._view_version:
+                _refresh_view(x)
+            fn = x.grad_fn
+            if fn is not None:
+                edges.append((fn, x._output_nr))
+                continue
+            if x._requires_grad:
+                edges.append((x, 0))
+                continue
+        edges.append(None)
+    node._next = tuple(edges)
     node._metas = metas
     if saved:
         saved = tuple(_alias(outs[0]) if s is OUT else s for s in saved)
@@ -65,6 +95,11 @@ def _attach(node, inputs, metas, outs, saved, attrs):
         node.__dict__.update(attrs)
     if anomaly_mode._enabled:
         anomaly_mode.remember_forward(node)
+    if len(outs) == 1:
+        out = outs[0]
+        out.grad_fn = node
+        out._requires_grad = True
+        return
     for i, t in enumerate(outs):
         if t is not None:
             t.grad_fn = node
@@ -81,9 +116,12 @@ def record(cls, data, inputs, saved=(), attrs=None) -> Tensor:
     out._vc = [0]
     if _state.enabled:
         for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad:
-                _attach(cls(), inputs, ((data.shape, data.dtype),), (out,), saved, attrs)
-                break
+            if isinstance(x, Tensor):
+                if x._base is not None and x._vc[0] != x._view_version:
+                    _refresh_view(x)
+                if x._requires_grad:
+                    _attach(cls(), inputs, ((data.shape, data.dtype),), (out,), saved, attrs)
+                    break
     return out
 
 

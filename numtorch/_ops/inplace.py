@@ -30,6 +30,7 @@ def make_view(out: Tensor, base: Tensor, view_fn) -> Tensor:
         out._view_fn = view_fn
     out._base = base
     out._vc = base._vc
+    out._view_version = base._vc[0]
     return out
 
 
@@ -118,6 +119,8 @@ def inplace(t: Tensor, fn, args=(), kwargs=None, fast=None) -> Tensor:
         derived = view_fn(base)
         t.grad_fn, t._output_nr, t._requires_grad = derived.grad_fn, derived._output_nr, True
     t._vc[0] += 1
+    if t._base is not None:
+        t._view_version = t._vc[0]   # its history was just rebuilt
     return t
 
 

@@ -122,8 +122,6 @@ def test_second_order_matches_torch(scenario):
     check(scenario, create_graph=True)
 
 
-@pytest.mark.xfail(strict=True, reason="a view made before an in-place write to its base (or to a sibling "
-                                       "view) keeps its old grad_fn: regenerating it needs _core/inplace support")
 def test_view_sees_later_inplace_on_base():
     def scenario(m, x, s):
         y = x * 1
