@@ -89,7 +89,7 @@ def _to(mod, arrays, dtype, row, requires_grad=True):
 
 def _np(t):
     if isinstance(t, torch.Tensor):
-        return t.detach().numpy()
+        return t.detach().numpy(force=True)  # force: a ZeroTensor grad (e.g. of sgn) converts too
     return np.asarray(t.detach()._data) if isinstance(t, numtorch.Tensor) else np.asarray(t)
 
 
