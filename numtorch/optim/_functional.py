@@ -33,9 +33,25 @@ def check_nonneg(value, what: str, *, nan_ok: bool = False) -> None:
 
 
 def check_lr(lr, *, nan_ok: bool = False) -> None:
+    check_lr_size(lr)
+    check_nonneg(lr, "learning rate", nan_ok=nan_ok)
+
+
+def check_lr_size(lr) -> None:
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
-    check_nonneg(lr, "learning rate", nan_ok=nan_ok)
+
+
+def check_positive(value, what: str) -> None:
+    """torch's "Invalid <what>: <value>" where zero is refused too (SparseAdam's lr and eps)."""
+    if not 0.0 < value:
+        raise ValueError(f"Invalid {what}: {value}")
+
+
+def check_at_least(value, what: str, bound=0) -> None:
+    """The wording of torch's newer optimizers (Adafactor, Muon): "<what> should be >= <bound> but is: <value>"."""
+    if not bound <= value:
+        raise ValueError(f"{what} should be >= {bound} but is: {value}")
 
 
 def check_beta(betas, index: int) -> None:
@@ -76,10 +92,72 @@ def fill_group_defaults(param_groups, defaults: dict) -> None:
             group.setdefault(key, value)
 
 
-def restore_step_tensors(optimizer) -> None:
-    """Old checkpoints kept `step` as a Python number; make it the 0-d tensor torch keeps today."""
+def restore_step_tensors(optimizer, keys=("step",)) -> None:
+    """Make the scalar state old checkpoints kept as Python numbers the 0-d tensors torch keeps today.
+
+    `keys`: `step`, and for ASGD also eta and mu, for NAdam mu_product.
+    """
     for group in optimizer.param_groups:
         for p in group["params"]:
             state = optimizer.state.get(p)
-            if state and "step" in state and not isinstance(state["step"], Tensor):
-                state["step"] = tensor(float(state["step"]), dtype=_get_scalar_dtype(is_fused=group.get("fused")))
+            for key in keys if state else ():
+                if key in state and not isinstance(state[key], Tensor):
+                    state[key] = tensor(float(state[key]), dtype=_get_scalar_dtype(is_fused=group.get("fused")))
+
+
+def check_foreach(foreach, differentiable) -> None:
+    """torch's foreach kernels cannot record a graph: it refuses foreach=True with differentiable=True."""
+    if foreach and differentiable:
+        raise AssertionError("_foreach ops don't support autograd")
+
+
+def grads_and_states(optimizer, group: dict, init_state, name: str):
+    """The params of `group` that have a grad, their grads, and their state dicts.
+
+    A param seen for the first time gets its state from `init_state(state, p, group)`;
+    a param whose grad is None is skipped and gets no state (torch's rule).
+    `name` is the optimizer's, for torch's error on sparse gradients.
+    """
+    params, grads, states = [], [], []
+    for p in group["params"]:
+        grad = p.grad
+        if grad is None:
+            continue
+        if grad.is_sparse:
+            raise RuntimeError(f"{name} does not support sparse gradients")
+        params.append(p)
+        grads.append(grad)
+        state = optimizer.state[p]
+        if len(state) == 0:
+            init_state(state, p, group)
+        states.append(state)
+    return params, grads, states
+
+
+def weight_decayed(param: Tensor, grad: Tensor, weight_decay, lr=None, decoupled: bool = False) -> Tensor:
+    """The gradient with L2 weight decay added, or (decoupled) the param shrunk in place and grad as is."""
+    if weight_decay == 0:
+        return grad
+    if decoupled:
+        param.mul_(1 - lr * weight_decay)
+        return grad
+    return grad.add(param, alpha=as_scalar(weight_decay, "add", "'alpha'"))
+
+
+def as_scalar(value, op: str, arg: str):
+    """A Python number for a Scalar argument of `op`, read from a Tensor the way torch's argument parser does.
+
+    torch refuses a Tensor that requires grad there (the graph would be lost
+    silently), so with differentiable=True a Tensor lr reaching such an
+    argument raises torch's TypeError rather than dropping its gradient.
+    """
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            raise TypeError(f"{op}(): argument {arg} must be Number, not Tensor")
+        return value.item()
+    return value
+
+
+def state_lists(states, *keys) -> list:
+    """One list per key, of that state entry for every param (the per-buffer lists torch's functions take)."""
+    return [[state[key] for state in states] for key in keys]

@@ -1,0 +1,110 @@
+"""Adagrad: per-coordinate steps scaled by the root of the summed squared gradients.
+
+The update is torch's single-tensor algorithm, operation for operation. As in
+torch, the constructor creates every param's state at once (the `sum` filled
+with the constructor's initial_accumulator_value), so even params that never
+get a grad appear in the state_dict. foreach and fused take the same path
+for now; numtorch has no sparse tensors, so torch's sparse-gradient branch
+does not exist here.
+"""
+from __future__ import annotations
+
+from .._ops.creation import full_like
+from .._tensor import Tensor
+from ._functional import (as_scalar, check_foreach, check_fused, check_fused_param, check_lr,
+                          check_no_grad_scaling, check_nonneg, closure_loss, fill_group_defaults, new_step,
+                          restore_step_tensors, weight_decayed)
+from .optimizer import Optimizer, _get_value, _to_scalar, _use_grad_for_differentiable
+
+__all__ = ["Adagrad", "adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al.), with lr decay and weight decay; torch.optim.Adagrad's contract."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+        check_lr(lr)
+        check_nonneg(lr_decay, "lr_decay value")
+        check_nonneg(weight_decay, "weight_decay value")
+        check_nonneg(initial_accumulator_value, "initial_accumulator_value value")
+        check_nonneg(eps, "epsilon value")
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable, "fused": fused}
+        super().__init__(params, defaults)
+        if fused:
+            check_fused(fused, foreach, differentiable)
+            self._need_device_dtype_check_for_fused = True
+            self._step_supports_amp_scaling = True
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(self.state[p], p, group, initial_accumulator_value)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        fill_group_defaults(self.param_groups, {"foreach": None, "maximize": False, "differentiable": False,
+                                                "fused": None})
+        restore_step_tensors(self)
+
+    @staticmethod
+    def _init_state(state, p, group, initial_accumulator_value) -> None:
+        state["step"] = new_step(group)
+        state["sum"] = full_like(p, initial_accumulator_value)
+
+    def share_memory(self) -> None:
+        raise NotImplementedError("Adagrad.share_memory: numtorch tensors cannot be moved to shared memory")
+
+    def _init_group(self, group, params, grads, state_sums, state_steps) -> tuple[bool, bool]:
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True):
+                check_fused_param(p)
+                self._need_device_dtype_check_for_fused = False
+            params.append(p)
+            grads.append(p.grad)
+            state = self.state[p]
+            if len(state) == 0:  # a param added by add_param_group after construction
+                if group["fused"]:
+                    check_fused_param(p)
+                self._init_state(state, p, group, self.defaults["initial_accumulator_value"])
+            state_sums.append(state["sum"])
+            state_steps.append(state["step"])
+        return False, False  # has_sparse_grad, has_complex: numtorch has neither
+
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """One Adagrad step over every param with a grad; returns closure's loss (or None)."""
+        loss = closure_loss(closure)
+        for group in self.param_groups:
+            params, grads, state_sums, state_steps = [], [], [], []
+            has_sparse_grad, has_complex = self._init_group(group, params, grads, state_sums, state_steps)
+            adagrad(params, grads, state_sums, state_steps, lr=group["lr"], weight_decay=group["weight_decay"],
+                    lr_decay=group["lr_decay"], eps=group["eps"], has_sparse_grad=has_sparse_grad,
+                    foreach=group["foreach"], maximize=group["maximize"], differentiable=group["differentiable"],
+                    has_complex=has_complex, fused=group["fused"], grad_scale=getattr(self, "grad_scale", None),
+                    found_inf=getattr(self, "found_inf", None))
+        return loss
+
+
+def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None, found_inf=None,
+            has_sparse_grad=False, foreach=None, differentiable=False, has_complex=False, *, lr, weight_decay,
+            lr_decay, eps, maximize):
+    """Functional Adagrad: updates params and their state tensors in place."""
+    if not all(isinstance(t, Tensor) for t in state_steps):
+        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+    check_no_grad_scaling(grad_scale, found_inf)
+    check_foreach(foreach, differentiable)
+    if fused and differentiable:
+        raise RuntimeError("adagrad with fused=True does not support differentiable=True")
+    lr = _to_scalar(lr)
+    for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps, strict=True):
+        step_t += 1
+        step = _get_value(step_t)
+        grad = grad if not maximize else -grad
+        grad = weight_decayed(param, grad, weight_decay)
+        clr = lr / (1 + (step - 1) * lr_decay)
+        state_sum.addcmul_(grad, grad, value=1)
+        std = state_sum.sqrt() + eps if differentiable else state_sum.sqrt().add_(eps)
+        param.addcdiv_(grad, std, value=as_scalar(-clr, "addcdiv_", "'value'"))

@@ -1,0 +1,79 @@
+"""Adamax trajectories, state, checkpoints and errors equal torch 2.13's for every option combination."""
+import itertools
+
+import pytest
+
+from tests.optim.parity import compare
+from tests.optim.properties import (DTYPES, OptimizerProperties, assert_same_outcome, check_meta_gradient,
+                                    step_once)
+from tests.optim.test_adam import _as_capturable
+from tests.optim.test_optimizer import _leaf
+
+COMBOS = [dict(weight_decay=wd, maximize=mx) for wd, mx in itertools.product((0, 0.1), (False, True))]
+
+
+@DTYPES
+@pytest.mark.parametrize("kw", COMBOS, ids=lambda kw: "-".join(f"{k}={v}" for k, v in kw.items()))
+def test_trajectory(kw, dtype):
+    compare(lambda m, ps: m.optim.Adamax(ps, lr=0.05, betas=(0.8, 0.95), eps=1e-3, **kw), dtype)
+
+
+@DTYPES
+def test_defaults(dtype):
+    compare(lambda m, ps: m.optim.Adamax(ps), dtype)
+
+
+def groups(m, ps):
+    return m.optim.Adamax([{"params": ps[:1]}, {"params": ps[1:3], "lr": 0.02, "betas": (0.5, 0.9)},
+                           {"params": ps[3:], "weight_decay": 0.2, "maximize": True}], lr=0.1, weight_decay=0.01)
+
+
+@DTYPES
+def test_groups_with_different_options(dtype):
+    compare(groups, dtype)
+
+
+@DTYPES
+def test_tensor_lr(dtype):
+    compare(lambda m, ps: m.optim.Adamax(ps, lr=m.tensor([0.05]), weight_decay=0.1), dtype)
+
+
+@DTYPES
+def test_foreach_flag(dtype):
+    """numtorch with foreach=True equals torch's foreach implementation."""
+    compare(lambda m, ps: m.optim.Adamax(ps, lr=0.05, weight_decay=0.1, maximize=True, foreach=True), dtype)
+
+
+def test_capturable_changes_nothing_on_cpu():
+    compare(lambda m, ps: m.optim.Adamax(ps, lr=0.05, capturable=True),
+            torch_make_opt=lambda m, ps: _as_capturable(m.optim.Adamax(ps, lr=0.05)))
+
+
+class TestProperties(OptimizerProperties):
+    make_opt = staticmethod(groups)
+
+
+ERRORS = {
+    "negative lr": lambda m: m.optim.Adamax([_leaf(m, 2)], lr=-0.1),
+    "nan lr": lambda m: m.optim.Adamax([_leaf(m, 2)], lr=float("nan")),
+    "2-element lr": lambda m: m.optim.Adamax([_leaf(m, 2)], lr=m.tensor([0.1, 0.2])),
+    "negative eps": lambda m: m.optim.Adamax([_leaf(m, 2)], eps=-1.0),
+    "beta0 = 1": lambda m: m.optim.Adamax([_leaf(m, 2)], betas=(1.0, 0.9)),
+    "beta1 < 0": lambda m: m.optim.Adamax([_leaf(m, 2)], betas=(0.9, -0.1)),
+    "negative weight_decay": lambda m: m.optim.Adamax([_leaf(m, 2)], weight_decay=-0.1),
+    "foreach differentiable": lambda m: step_once(m.optim.Adamax([_leaf(m, 2)], foreach=True, differentiable=True)),
+}
+
+
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_errors_match_torch(name):
+    assert_same_outcome(ERRORS[name])
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(weight_decay=0.1, maximize=True, betas=(0.5, 0.8))])
+@pytest.mark.parametrize("tensor_lr", [False, True])
+@pytest.mark.parametrize("steps", [1, 3])
+def test_meta_gradient_matches_torch(kw, tensor_lr, steps):
+    """From the second step on torch's own graph can break (exp_inf, saved by the running max, is scaled in place):
+    numtorch must refuse alike."""
+    check_meta_gradient("Adamax", kw, tensor_lr, steps)
