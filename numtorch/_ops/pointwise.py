@@ -309,14 +309,20 @@ def rsub(input, other, *, alpha=1):
     return record(RsubBackward1, data, (input,), (), attrs)
 
 
+def _kept_for(x, other):
+    """x, when the gradient of `other` needs it (torch saves no more than backward uses, so an
+    in-place write to an operand nobody differentiates through raises no version error)."""
+    return x if isinstance(other, Tensor) and other._requires_grad else None
+
+
 def mul(input, other, *, out=None):
-    res = _binary(MulBackward0, np.multiply, input, other, (input, other))
+    res = _binary(MulBackward0, np.multiply, input, other, (_kept_for(input, other), _kept_for(other, input)))
     return res if out is None else _with_out(res, out, "mul")
 
 
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
-        res = _binary(DivBackward0, np.true_divide, input, other, (input, other), to_float=True)
+        res = _binary(DivBackward0, np.true_divide, input, other, (_kept_for(input, other), other), to_float=True)
     elif rounding_mode == "trunc" or rounding_mode == "floor":
         x, y, dt = binary_operands(input, other)
         _int_zero_division(x, y, dt)
@@ -1002,7 +1008,9 @@ def _addc(name, cls, combine, input, tensor1, tensor2, value):
         data = x + combine(a * value if value != 1 else a, b)
     except ValueError as e:
         raise broadcast_error(e, x, a, b) from None
-    return record(cls, data, (input, tensor1, tensor2), (tensor1, tensor2), {"value": value})
+    first = _kept_for(tensor1, tensor2)
+    second = tensor2 if cls is AddcdivBackward0 else _kept_for(tensor2, tensor1)
+    return record(cls, data, (input, tensor1, tensor2), (first, second), {"value": value})
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
