@@ -75,12 +75,39 @@ def permute(x, dims):
     return x.permute(dims) if isinstance(x, Tensor) else np.transpose(x, dims)
 
 
-def where(cond, a, b):
-    """Elementwise choice; cond is always a constant (array) in rules."""
+def where(cond, a, b, link=None, name: str = "WhereBackward0"):
+    """Elementwise choice; cond is always a constant (array) in rules.
+
+    `link=x` says the mask was computed from x: under create_graph the result then depends on
+    x with a zero derivative (a node called `name`), as torch's *BackwardBackward0 nodes do, so
+    a grad-of-grad through a piecewise-linear function gives zeros instead of "does not require
+    grad".
+    """
+    if link is not None and isinstance(link, Tensor):
+        return _linked_where(cond, a, b, link, name)
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         from .pointwise import where as where_t
         return where_t(cond if isinstance(cond, Tensor) else _const(cond), a, b)
     return np.where(cond, a, b)
+
+
+_LINKED = {}
+
+
+def _linked_where(cond, a, b, link, name):
+    from ..autograd.graph import Node
+    from ._core import record
+    cls = _LINKED.get(name)
+    if cls is None:
+        def backward(self, gg):
+            c, n = self.cond, self._next
+            return (where(c, gg, 0.0) if n[0] is not None else None), \
+                (where(c, 0.0, gg) if n[1] is not None else None), \
+                (zeros_like(gg) if n[2] is not None else None)
+        cls = _LINKED[name] = type(name, (Node,), {"backward": backward})
+    cond = data(cond)
+    return record(cls, np.where(cond, data(a), data(b)).astype(link._data.dtype, copy=False),
+                  (a, b, link), (), {"cond": cond})
 
 
 def _const(a) -> Tensor:
@@ -193,3 +220,13 @@ def sgn(x):
         return x.sgn()
     from .pointwise import sign_array
     return sign_array(x)
+
+
+# -- loss rules (numtorch.nn._loss) ----------------------------------------------------------
+
+def logsigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), without overflow."""
+    if isinstance(x, Tensor):
+        from ..nn.functional import logsigmoid as logsigmoid_t
+        return logsigmoid_t(x)
+    return -np.logaddexp(0, -x)

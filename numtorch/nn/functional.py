@@ -131,7 +131,7 @@ def _activation(cls, kernel_name: str, fn, input: Tensor, attrs=None) -> Tensor:
 
 class ThresholdBackward0(Node):
     def backward(self, g, x):
-        return dual.where(dual.data(x) > self.threshold, g, 0.0),
+        return dual.where(dual.data(x) > self.threshold, g, 0.0, link=x, name="ThresholdBackwardBackward0"),
 
 
 def _threshold(input, threshold, value):
@@ -159,7 +159,8 @@ def relu_(input: Tensor) -> Tensor:
 class HardtanhBackward0(Node):
     def backward(self, g, x):
         xd = dual.data(x)
-        return dual.where((xd > self.min_val) & (xd < self.max_val), g, 0.0),
+        return dual.where((xd > self.min_val) & (xd < self.max_val), g, 0.0, link=x,
+                          name="HardtanhBackwardBackward0"),
 
 
 def _hardtanh(input, min_val, max_val):
@@ -247,7 +248,7 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 class LeakyReluBackward0(Node):
     def backward(self, g, x):
-        return dual.where(dual.data(x) > 0, g, g * self.negative_slope),
+        return dual.where(dual.data(x) > 0, g, g * self.negative_slope, link=x, name="LeakyReluBackwardBackward0"),
 
 
 def _leaky_relu(input, negative_slope):
@@ -289,8 +290,9 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 
 class RreluWithNoiseBackward0(Node):
-    def backward(self, g):
-        return g * self.factor,
+    def backward(self, g, x):
+        factor = self.factor
+        return dual.where(factor == 1, g, g * factor, link=x, name="RreluWithNoiseBackwardBackward0"),
 
 
 def _rrelu(input, lower, upper, training):
@@ -301,7 +303,7 @@ def _rrelu(input, lower, upper, training):
         factor = np.where(x > 0, np.ones((), x.dtype), noise)
     else:
         factor = np.where(x > 0, np.ones((), x.dtype), np.asarray((lower + upper) / 2, x.dtype))
-    return record(RreluWithNoiseBackward0, x * factor, (input,), attrs={"factor": factor})
+    return record(RreluWithNoiseBackward0, x * factor, (input,), (input,), attrs={"factor": factor})
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
@@ -383,7 +385,8 @@ def logsigmoid(input: Tensor) -> Tensor:
 class HardshrinkBackward0(Node):
     def backward(self, g, x):
         xd = dual.data(x)
-        return dual.where((xd >= -self.lambd) & (xd <= self.lambd), 0.0, g),
+        return dual.where((xd >= -self.lambd) & (xd <= self.lambd), 0.0, g, link=x,
+                          name=self.name()[:-1] + "Backward0"),
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -549,3 +552,30 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         from .._ops.creation import empty_like
         mask = empty_like(input).bernoulli_(1 - p).div_(1 - p)
     return input.mul_(mask) if inplace else input * mask
+
+
+# ======================================================================================
+# Losses and distances, attention (kernels and nodes in _loss.py, _attention.py)
+# ======================================================================================
+
+from ._loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,  # noqa: E402
+                    cosine_similarity, cross_entropy, ctc_loss, gaussian_nll_loss, hinge_embedding_loss, huber_loss,
+                    kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, multilabel_margin_loss,
+                    multilabel_soft_margin_loss, nll_loss, pairwise_distance, poisson_nll_loss, smooth_l1_loss,
+                    soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss)
+from . import _loss as _loss_module  # noqa: E402
+from ._attention import (_canonical_mask, _in_projection, _in_projection_packed, _mha_shape_check,  # noqa: E402
+                         _none_or_dtype, multi_head_attention_forward, scaled_dot_product_attention)
+
+__all__ += [*_loss_module.__all__, "scaled_dot_product_attention", "multi_head_attention_forward"]
+
+
+# ======================================================================================
+# Convolution, pooling, normalization, dropout variants, embedding, padding, interpolation
+# (public forms in _layers.py; kernels and nodes in _conv.py, _pool.py, _norm.py, _resample.py, _embedding.py)
+# ======================================================================================
+
+from ._layers import *  # noqa: E402,F401,F403
+from ._layers import __all__ as _layers_all  # noqa: E402
+
+__all__ += _layers_all
