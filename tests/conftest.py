@@ -1,5 +1,14 @@
 """Shared test settings: torch 2.13 is the oracle, single-threaded; hypothesis kept fast."""
 import os
+import sys
+
+# One BLAS thread per test process: pytest -n 2 on 2 cores with multi-threaded OpenBLAS in each
+# worker oversubscribes the CPU and spinning BLAS threads make small matmuls ~1000x slower.
+# This must happen before NumPy is first imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+assert "numpy" not in sys.modules or os.environ.get("OPENBLAS_NUM_THREADS") == "1", \
+    "NumPy was imported before tests/conftest.py could limit BLAS threads"
 
 import numpy as np
 import pytest
