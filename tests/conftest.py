@@ -7,8 +7,9 @@ import sys
 # This must happen before NumPy is first imported.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
-assert "numpy" not in sys.modules or os.environ.get("OPENBLAS_NUM_THREADS") == "1", \
-    "NumPy was imported before tests/conftest.py could limit BLAS threads"
+if "numpy" in sys.modules:
+    import warnings
+    warnings.warn("NumPy was imported before tests/conftest.py could limit BLAS threads; tests may be slow")
 
 import numpy as np
 import pytest
