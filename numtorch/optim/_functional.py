@@ -161,3 +161,8 @@ def as_scalar(value, op: str, arg: str):
 def state_lists(states, *keys) -> list:
     """One list per key, of that state entry for every param (the per-buffer lists torch's functions take)."""
     return [[state[key] for state in states] for key in keys]
+
+
+def global_norm(tensors) -> float:
+    """The 2-norm of all `tensors` taken together, as a Python float (global gradient clipping, SAM's radius)."""
+    return sum(t.square().sum().item() for t in tensors) ** 0.5
