@@ -347,3 +347,18 @@ def test_retain_graph_keeps_saved_arrays():
     gc.collect()
     assert ref() is None
     assert raised(z.backward)[1] == "RuntimeError"
+
+
+def test_float_of_a_tensor_requiring_grad_warns_like_torch():
+    import warnings
+    import numtorch
+    import torch
+    for mod in (numtorch, torch):
+        x = mod.tensor([1.5], requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert float(x) == 1.5
+            int(x), x.item()   # these stay silent in torch 2.13
+        messages = [str(w.message) for w in caught]
+        assert len(messages) == 1 and messages[0].startswith(
+            "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior."), mod
