@@ -20,5 +20,6 @@ from .sparse_adam import SparseAdam
 from . import transforms
 from .transforms import from_transform
 from . import contrib
+from . import debug, testing
 
 __all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "Adamax", "AdamW", "LBFGS", "Muon", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam"]
