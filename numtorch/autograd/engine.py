@@ -210,6 +210,8 @@ def _execute(root, deps, runs, targets, captured, target_leaves, as_tensors, ret
                 buffers[target] = buf = [None] * (len(target._metas) if is_node else 1)
             prev = buf[nr]
             buf[nr] = g if prev is None else prev + g
+            if isinstance(buf[nr], np.generic):  # two 0-d arrays add up to a NumPy scalar, not an array
+                buf[nr] = np.asarray(buf[nr])
             left = deps[target] - 1
             deps[target] = left
             if left:
@@ -292,7 +294,7 @@ def _accumulate(t, g, as_tensors, leaf=True) -> None:
             t._grad = record(CopyBackwards, g._data.copy(), (g,))
         else:
             t._grad = g.clone()
-    elif type(g) is not np.ndarray:   # sparse: sparse + sparse stays sparse, dense + sparse is dense
+    elif isinstance(g, Tensor):   # sparse: sparse + sparse stays sparse, dense + sparse is dense
         t._grad = g.clone() if old is None else old + g
     elif old is None:
         t._grad = wrap(np.array(g, copy=True))

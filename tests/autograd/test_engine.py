@@ -362,3 +362,14 @@ def test_float_of_a_tensor_requiring_grad_warns_like_torch():
         messages = [str(w.message) for w in caught]
         assert len(messages) == 1 and messages[0].startswith(
             "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior."), mod
+
+
+def test_zero_dim_leaf_used_twice_accumulates():
+    import numtorch
+    import torch
+    grads = []
+    for mod in (numtorch, torch):
+        s = mod.tensor(0.5, requires_grad=True)
+        (s * s + s.exp() * s).backward()
+        grads.append(float(s.grad))
+    assert grads[0] == grads[1]
