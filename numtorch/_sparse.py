@@ -143,13 +143,43 @@ class SparseTensor(Tensor):
 
     def __mul__(self, other):
         if isinstance(other, (int, float)):
-            return SparseTensor(self._sp_indices, self._sp_values * other, self._sp_shape, self._coalesced)
+            values = (self._sp_values * other).astype(self._sp_values.dtype, copy=False)
+            return SparseTensor(self._sp_indices, values, self._sp_shape, self._coalesced)
         return Tensor.__mul__(self.to_dense(), other)
 
     __rmul__ = __mul__
 
     def __neg__(self):
         return self * -1
+
+    def __truediv__(self, other):
+        return self * (1.0 / _number(other, "div"))
+
+    # -- in place: what optimizers and clip_grad_norm_ do to a gradient -------------------------------------
+    def _changed(self) -> "SparseTensor":
+        self._dense = None
+        self._vc[0] += 1
+        return self
+
+    def mul_(self, other) -> "SparseTensor":
+        self._sp_values = (self._sp_values * _number(other, "mul_")).astype(self._sp_values.dtype, copy=False)
+        return self._changed()
+
+    def div_(self, other) -> "SparseTensor":
+        return self.mul_(1.0 / _number(other, "div_"))
+
+    def zero_(self) -> "SparseTensor":
+        self._sp_indices = self._sp_indices[:, :0]
+        self._sp_values = self._sp_values[:0]
+        self._coalesced = True
+        return self._changed()
+
+    def add_(self, other, *, alpha=1) -> "SparseTensor":
+        if not isinstance(other, SparseTensor):
+            raise NotImplementedError("numtorch: adding a dense tensor into a sparse one in place is not supported")
+        summed = self + (other if alpha == 1 else other * alpha)
+        self._sp_indices, self._sp_values, self._coalesced = summed._sp_indices, summed._sp_values, False
+        return self._changed()
 
     def __repr__(self) -> str:
         pad = " " * 7
@@ -158,6 +188,15 @@ class SparseTensor(Tensor):
                 f"size={self._sp_shape}, nnz={self._nnz()}, layout=torch.sparse_coo)")
 
     __str__ = __repr__
+
+
+def _number(value, op: str) -> float:
+    """A Python number or a one-element dense tensor as a float (sparse tensors scale by numbers only)."""
+    if isinstance(value, Tensor) and not isinstance(value, SparseTensor) and value._data.size == 1:
+        return value._data.item()
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return value
+    raise NotImplementedError(f"numtorch sparse tensors support {op} by a number only")
 
 
 def _groups(flat: np.ndarray):
