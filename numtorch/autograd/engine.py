@@ -13,6 +13,7 @@ Broadcast reduction and dtype casting happen in `_conform`, and nowhere else.
 from __future__ import annotations
 
 import heapq
+import sys
 
 import numpy as np
 
@@ -257,14 +258,17 @@ def _dtype_of(np_dtype):
 
 
 def _finish_leaf(leaf, g, targets, captured, target_leaves, as_tensors, accumulate, restricted):
+    stealable = True
     if leaf._hooks:
         g = _apply_tensor_hooks(leaf._hooks.values(), g, as_tensors)
+        stealable = False
     pos = targets.get((leaf, 0))
     if pos is not None:
         captured[pos] = g
+        stealable = False
     if not accumulate or (restricted and leaf not in target_leaves):
         return
-    _accumulate(leaf, g, as_tensors)
+    _accumulate(leaf, g, as_tensors, stealable=stealable)
     if leaf._post_acc_hooks:
         for hook in list(leaf._post_acc_hooks.values()):
             hook(leaf)
@@ -280,7 +284,14 @@ class CopyBackwards(Node):
         return g,
 
 
-def _accumulate(t, g, as_tensors, leaf=True) -> None:
+# sys.getrefcount of a gradient array that a rule has just created, as seen in _accumulate: the
+# engine's own references on the way (rule result tuple, loop variables, call arguments). One more
+# means someone else holds the array (the same array routed to two inputs, a saved value, a
+# Function's stored tensor), and it must be copied. tests/autograd/test_grad_stealing.py guards it.
+_FRESH_REFS = 7
+
+
+def _accumulate(t, g, as_tensors, leaf=True, stealable=False) -> None:
     """Add g into t.grad: a fresh copy first, then in place for a leaf (out of place while recording).
 
     As in torch, a recorded first .grad is a CopyBackwards of g for a leaf, a clone for a non-leaf.
@@ -297,7 +308,11 @@ def _accumulate(t, g, as_tensors, leaf=True) -> None:
     elif isinstance(g, Tensor):   # sparse: sparse + sparse stays sparse, dense + sparse is dense
         t._grad = g.clone() if old is None else old + g
     elif old is None:
-        t._grad = wrap(np.array(g, copy=True))
+        # Like torch, take the gradient buffer itself when nothing else can see it; copy otherwise.
+        if stealable and g.base is None and g.flags.writeable and sys.getrefcount(g) <= _FRESH_REFS:
+            t._grad = wrap(g)
+        else:
+            t._grad = wrap(np.array(g, copy=True))
     elif not leaf or old.grad_fn is not None or old._data.shape != g.shape:
         t._grad = old + wrap(g)
     else:
