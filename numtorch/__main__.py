@@ -1,0 +1,4 @@
+"""`python -m numtorch ...` is the `numtorch` command."""
+from numtorch.cli import main
+
+raise SystemExit(main())
