@@ -3,14 +3,15 @@
 The update is torch's single-tensor algorithm, operation for operation. As in
 torch, the constructor creates every param's state at once (the `sum` filled
 with the constructor's initial_accumulator_value), so even params that never
-get a grad appear in the state_dict. foreach and fused take the same path
-for now; numtorch has no sparse tensors, so torch's sparse-gradient branch
-does not exist here.
+get a grad appear in the state_dict. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
+the same bits as the per-parameter code below.
 """
 from __future__ import annotations
 
 from .._ops.creation import full_like
 from .._tensor import Tensor
+from . import _fast
 from ._functional import (as_scalar, check_foreach, check_fused, check_fused_param, check_lr,
                           check_no_grad_scaling, check_nonneg, closure_loss, fill_group_defaults, new_step,
                           restore_step_tensors, weight_decayed)
@@ -99,6 +100,9 @@ def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None,
     if fused and differentiable:
         raise RuntimeError("adagrad with fused=True does not support differentiable=True")
     lr = _to_scalar(lr)
+    if _fast.adagrad(params, grads, state_sums, state_steps, foreach, fused, differentiable, lr=lr,
+                     weight_decay=weight_decay, lr_decay=lr_decay, eps=eps, maximize=maximize):
+        return
     for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps, strict=True):
         step_t += 1
         step = _get_value(step_t)

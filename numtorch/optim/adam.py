@@ -4,12 +4,15 @@ The update is torch's single-tensor algorithm, operation for operation. Two
 branches as in torch: the usual one reads `step` as a Python number; with
 differentiable=True everything stays a tensor so that autograd can see it.
 capturable only matters for CUDA graphs, so on numtorch's CPU it is accepted
-and changes nothing; foreach and fused take the same path for now.
+and changes nothing. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
+the same bits as the per-parameter code below.
 """
 from __future__ import annotations
 
 from .._ops.creation import zeros_like
 from .._tensor import Tensor
+from . import _fast
 from ._functional import (check_beta, check_fused, check_fused_param, check_lr, check_no_grad_scaling,
                           check_nonneg, closure_loss, fill_group_defaults, new_step, restore_step_tensors)
 from .optimizer import Optimizer, _get_value, _to_scalar, _use_grad_for_differentiable
@@ -112,6 +115,10 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
         raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
     check_no_grad_scaling(grad_scale, found_inf)
     lr, beta1, beta2 = _to_scalar(lr), _to_scalar(beta1), _to_scalar(beta2)
+    if _fast.adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach, fused, differentiable,
+                  amsgrad=amsgrad, beta1=beta1, beta2=beta2, lr=lr, weight_decay=weight_decay, eps=eps,
+                  maximize=maximize, decoupled_weight_decay=decoupled_weight_decay):
+        return
     for i, param in enumerate(params):
         grad = grads[i] if not maximize else -grads[i]
         exp_avg, exp_avg_sq, step_t = exp_avgs[i], exp_avg_sqs[i], state_steps[i]

@@ -2,12 +2,15 @@
 
 The update is torch's single-tensor algorithm, operation for operation.
 capturable only matters for CUDA graphs, so on numtorch's CPU it is accepted
-and changes nothing; foreach takes the same path for now.
+and changes nothing. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
+the same bits as the per-parameter code below.
 """
 from __future__ import annotations
 
 from .._ops.creation import zeros_like
 from .._tensor import Tensor
+from . import _fast
 from ._functional import (as_scalar, check_foreach, check_lr, check_nonneg, closure_loss, fill_group_defaults,
                           grads_and_states, new_step, restore_step_tensors, weight_decayed)
 from .optimizer import Optimizer, _to_scalar, _use_grad_for_differentiable
@@ -69,6 +72,10 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_s
         raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
     check_foreach(foreach, differentiable)
     lr = _to_scalar(lr)
+    if _fast.rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps, foreach, differentiable,
+                     lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
+                     maximize=maximize):
+        return
     for i, param in enumerate(params):
         state_steps[i] += 1
         grad = grads[i] if not maximize else -grads[i]

@@ -1,12 +1,14 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize.
 
 The update is torch's single-tensor algorithm, operation for operation, so
-trajectories agree with torch's to the dtype's rounding. foreach and fused are
-accepted and, until numtorch's flat fast path exists, take the same path.
+trajectories agree with torch's to the dtype's rounding. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
+the same bits as the per-parameter code below.
 """
 from __future__ import annotations
 
 from .._tensor import Tensor
+from . import _fast
 from ._functional import (check_fused, check_fused_param, check_lr, check_no_grad_scaling, check_nonneg,
                           closure_loss, fill_group_defaults)
 from .optimizer import Optimizer, _get_value, _to_scalar, _use_grad_for_differentiable
@@ -76,6 +78,9 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
     """Functional SGD: updates `params` in place and fills new momentum buffers into the list."""
     check_no_grad_scaling(grad_scale, found_inf)
     lr = _to_scalar(lr)
+    if _fast.sgd(params, d_p_list, momentum_buffer_list, foreach, fused, weight_decay=weight_decay, momentum=momentum,
+                 lr=lr, dampening=dampening, nesterov=nesterov, maximize=maximize):
+        return
     for i, param in enumerate(params):
         grad = d_p_list[i] if not maximize else -d_p_list[i]
         if weight_decay != 0:

@@ -1,0 +1,227 @@
+"""The optimizers' fast path (foreach / fused / default) is bit-for-bit the per-parameter path, and torch's.
+
+Every option combination runs 20 steps twice in numtorch, once on the
+per-parameter path (foreach=False) and once on the fast path, and the params
+and the whole state_dict must be identical bit for bit; the fast path must
+also match torch 2.13's for-loop implementation to the dtype's tolerance.
+Each runs on both executors: numba's compiled loops (forced on for small
+params) and the pure-NumPy chunked loop (numba switched off, or unimportable),
+and on two layouts: several params of mixed shapes (0-d, empty, a matrix, and
+grads that are None or zero on some steps), and one large param split into
+many NumPy chunks.
+"""
+import itertools
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import numtorch
+from numtorch.optim import _fast
+from tests.optim.parity import TOL, assert_value_equal, run
+
+MANY = [(3, 4), (5,), (), (0, 3), (2, 1, 3), (7,), (0,), (1,)]
+ONE = [(1000,)]
+
+
+def _options(**choices):
+    return [dict(zip(choices, values)) for values in itertools.product(*choices.values())]
+
+
+CASES = [
+    *[("Adam", dict(lr=0.05, betas=betas, eps=1e-6, **kw))
+      for betas in ((0.8, 0.95), (0.3, 0.95))  # beta1 < 0.5: lerp from the far end
+      for kw in _options(amsgrad=(False, True), weight_decay=(0, 0.1), decoupled_weight_decay=(False, True),
+                         maximize=(False, True))
+      if kw["weight_decay"] or not kw["decoupled_weight_decay"]],
+    *[("AdamW", dict(lr=0.05, **kw)) for kw in _options(amsgrad=(False, True), weight_decay=(0, 0.1))],
+    *[("SGD", dict(lr=0.05, **kw))
+      for kw in _options(momentum=(0, 0.9), dampening=(0, 0.3), nesterov=(False, True), weight_decay=(0, 0.1),
+                         maximize=(False, True))
+      if not kw["nesterov"] or (kw["momentum"] and not kw["dampening"])],
+    *[("Adagrad", dict(lr=0.1, eps=1e-6, **kw))
+      for kw in _options(lr_decay=(0, 0.1), weight_decay=(0, 0.1), initial_accumulator_value=(0, 0.5),
+                         maximize=(False, True))],
+    *[("RMSprop", dict(lr=0.01, alpha=alpha, eps=1e-6, **kw))
+      for alpha in (0.9, 0.3)  # 1 - alpha >= 0.5: lerp from the far end
+      for kw in _options(centered=(False, True), momentum=(0, 0.9), weight_decay=(0, 0.1), maximize=(False, True))],
+]
+FAST_FLAGS = {"Adam": dict(fused=True), "AdamW": dict(foreach=True), "SGD": dict(fused=True),
+              "Adagrad": dict(), "RMSprop": dict(foreach=True)}  # default (foreach=None) takes the fast path too
+
+
+def _case_id(case):
+    name, kw = case
+    return name + "-" + "-".join(f"{k}={v}" for k, v in kw.items() if k not in ("lr", "eps"))
+
+
+@pytest.fixture(params=["numba", "numpy"])
+def executor(request, monkeypatch):
+    """Which fast-path executor runs: numba even for tiny params, or NumPy in small chunks (to cross boundaries)."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setattr(_fast, "NUMBA_MIN_NUMEL", 0)
+    monkeypatch.setattr(_fast, "use_numba", request.param == "numba")
+    monkeypatch.setattr(_fast, "CHUNK_BYTES", 256)
+    return request.param
+
+
+def make_params(m, dtype, shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [m.tensor(rng.standard_normal(s), dtype=getattr(m, dtype), requires_grad=True) for s in shapes]
+
+
+def make_opt(name, kw, flags):
+    return lambda m, ps: getattr(m.optim, name)(ps, **kw, **flags)
+
+
+def numtorch_run(name, kw, flags, dtype, shapes, steps=20):
+    return run(numtorch, make_opt(name, kw, flags), dtype, steps, params=make_params(numtorch, dtype, shapes))
+
+
+def bits(a) -> bytes:
+    """The exact bits of an array, NaNs made canonical (their payload and sign are not specified anywhere)."""
+    a = np.ascontiguousarray(a)
+    return np.where(np.isnan(a), np.nan, a).astype(a.dtype).tobytes()
+
+
+def assert_bitwise(a, b, path="") -> None:
+    """Two numtorch values (nested dicts, lists, tensors) are equal bit for bit, in type, dtype and shape too."""
+    if isinstance(b, numtorch.Tensor):
+        assert isinstance(a, numtorch.Tensor), path
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), f"{path}: {a.dtype}{tuple(a.shape)}, {b.dtype}{tuple(b.shape)}"
+        assert bits(a._data) == bits(b._data), f"{path}: max diff {np.max(np.abs(a._data - b._data), initial=0)}"
+    elif isinstance(b, dict):
+        assert isinstance(a, dict) and list(a) == list(b), path
+        for k in b:
+            assert_bitwise(a[k], b[k], f"{path}[{k!r}]")
+    elif isinstance(b, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_bitwise(x, y, f"{path}[{i}]")
+    else:
+        assert type(a) is type(b) and a == b, f"{path}: {a!r} != {b!r}"
+
+
+def assert_same_as_per_param(fast, slow) -> None:
+    (fast_params, fast_opt), (slow_params, slow_opt) = fast, slow
+    for i, (a, b) in enumerate(zip(fast_params, slow_params)):
+        assert_bitwise(a.detach(), b.detach(), f"param {i}")
+    fast_sd, slow_sd = fast_opt.state_dict(), slow_opt.state_dict()
+    for group in fast_sd["param_groups"] + slow_sd["param_groups"]:  # the flags themselves differ, of course
+        group.pop("foreach", None), group.pop("fused", None)
+    assert_bitwise(fast_sd, slow_sd, "state_dict")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_same_bits_as_per_param_path(case, dtype, executor):
+    name, kw = case
+    for shapes in (MANY, ONE):
+        slow = numtorch_run(name, kw, dict(foreach=False), dtype, shapes)
+        fast = numtorch_run(name, kw, FAST_FLAGS[name], dtype, shapes)
+        assert_same_as_per_param(fast, slow)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", CASES[::3], ids=_case_id)
+def test_matches_torch(case, dtype, executor):
+    """Against torch's for-loop implementation (the reference math), to the dtype's tolerance.
+
+    torch rounds lerp and addcmul once (an FMA) where NumPy rounds twice; centered RMSprop with a small
+    alpha subtracts nearly equal numbers (sq - gavg**2), which magnifies that float32 difference a little
+    past the usual tolerance (the per-parameter path has the same bits, see above).
+    """
+    name, kw = case
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" and kw.get("centered") and kw["alpha"] < 0.5 else TOL[dtype]
+    params, opt = numtorch_run(name, kw, FAST_FLAGS[name], dtype, MANY)
+    t_params, t_opt = run(torch, make_opt(name, kw, dict(foreach=False)), dtype, 20,
+                          params=make_params(torch, dtype, MANY))
+    for i, (a, b) in enumerate(zip(params, t_params)):
+        assert_value_equal(a.detach(), b.detach(), tol, f"param {i}")
+    sd, t_sd = opt.state_dict(), t_opt.state_dict()
+    for group in sd["param_groups"] + t_sd["param_groups"]:
+        group.pop("foreach", None), group.pop("fused", None)
+    assert_value_equal(sd, t_sd, tol, "state_dict")
+
+
+@pytest.mark.parametrize("name", ["Adam", "SGD", "Adagrad", "RMSprop"])
+def test_default_takes_the_fast_path_and_foreach_false_does_not(name, monkeypatch):
+    calls = []
+    update = _fast._update
+    monkeypatch.setattr(_fast, "_update", lambda *a, **k: calls.append(a[0]) or update(*a, **k))
+    kw = dict(lr=0.1, momentum=0.9) if name == "SGD" else {}
+    for flags, expected in ((dict(), 1), (dict(foreach=True), 1), (dict(foreach=False), 0)):
+        calls.clear()
+        numtorch_run(name, kw, flags, "float32", MANY, steps=1)
+        assert len(calls) == expected, flags
+
+
+@pytest.mark.parametrize("name", ["Adam", "SGD", "Adagrad", "RMSprop"])
+def test_differentiable_takes_the_graph_path(name, monkeypatch):
+    monkeypatch.setattr(_fast, "_update", lambda *a, **k: pytest.fail("the fast path ran"))
+    p = numtorch.tensor([1.0, 2.0], requires_grad=True)
+    lr = numtorch.tensor(0.1, requires_grad=True)
+    x = p * 1.0  # a non-leaf: the meta-gradient flows into p's history
+    kw = dict(momentum=0.9) if name == "SGD" else {}
+    opt = getattr(numtorch.optim, name)([x], lr=lr if name in ("Adam", "SGD") else 0.1, differentiable=True,
+                                         **kw)
+    x.grad = numtorch.tensor([0.5, -1.0])
+    opt.step()
+    assert x.grad_fn is not None  # the update was recorded
+
+
+def test_without_numba_installed(monkeypatch):
+    """numba not importable: the NumPy path runs, silently, with the same bits."""
+    monkeypatch.setitem(sys.modules, "numba", None)
+    monkeypatch.delitem(sys.modules, "numtorch.optim._fast._jit", raising=False)
+    monkeypatch.setattr(_fast, "_loops", None)
+    monkeypatch.setattr(_fast, "NUMBA_MIN_NUMEL", 0)
+    kw = dict(lr=0.05, amsgrad=True, weight_decay=0.1)
+    fast = numtorch_run("Adam", kw, dict(fused=True), "float32", MANY)
+    assert _fast._loops is False
+    assert_same_as_per_param(fast, numtorch_run("Adam", kw, dict(foreach=False), "float32", MANY))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's, from the per-parameter path's inf - inf
+@pytest.mark.parametrize("name", ["Adam", "SGD", "Adagrad", "RMSprop"])
+def test_non_contiguous_and_special_values(name, executor):
+    """A transposed (non-contiguous) param, and grads with inf, nan and signed zeros: the same bits as per-param."""
+    def make(flags):
+        base = numtorch.tensor(np.arange(12.0).reshape(3, 4) - 5.5, dtype=numtorch.float32)
+        p = base.t().detach().requires_grad_()  # a non-contiguous leaf
+        q = numtorch.tensor([0.0, -0.0, 1.0, -2.0, 3.0], requires_grad=True)
+        kw = dict(momentum=0.9, nesterov=True) if name == "SGD" else {}
+        opt = getattr(numtorch.optim, name)([p, q], lr=0.1, weight_decay=0.1, maximize=True, **kw, **flags)
+        for k in range(3):
+            p.grad = numtorch.tensor(np.full((4, 3), 0.5 * k - 0.5, dtype=np.float32))
+            q.grad = numtorch.tensor([np.inf, -0.0, np.nan, 0.0, -np.inf][k:] + [1.0] * k, dtype=numtorch.float32)
+            opt.step()
+        return [p, q], opt
+    fast, slow = make({}), make(dict(foreach=False))
+    assert not fast[0][0]._data.flags.c_contiguous
+    assert_same_as_per_param(fast, slow)
+
+
+def test_updates_bump_versions_and_new_buffers_are_fresh():
+    """In-place updates are visible to autograd's version checks; SGD's first buffer is a copy, not the grad."""
+    p = numtorch.tensor([1.0, 2.0], requires_grad=True)
+    opt = numtorch.optim.SGD([p], lr=0.1, momentum=0.9, fused=True)
+    p.grad = numtorch.tensor([0.5, -1.0])
+    before = p._version
+    opt.step()
+    buf = opt.state[p]["momentum_buffer"]
+    assert p._version > before and buf is not p.grad and not np.shares_memory(buf._data, p.grad._data)
+    np.testing.assert_array_equal(buf.numpy(), [0.5, -1.0])
+
+
+def test_unsupported_inputs_fall_back():
+    """A float16 param or a Tensor lr is outside the kernels: the per-parameter path runs instead."""
+    for p, lr in ((numtorch.tensor([1.0, 2.0], dtype=numtorch.float16, requires_grad=True), 0.1),
+                  (numtorch.tensor([1.0, 2.0], requires_grad=True), numtorch.tensor(0.1))):
+        p.grad = numtorch.ones_like(p)
+        with numtorch.no_grad():
+            assert not _fast.adam([p], [p.grad], [numtorch.zeros_like(p)], [numtorch.zeros_like(p)], [],
+                                  [numtorch.tensor(0.0)], None, True, False, amsgrad=False, beta1=0.9, beta2=0.999,
+                                  lr=lr, weight_decay=0, eps=1e-8, maximize=False, decoupled_weight_decay=False)
