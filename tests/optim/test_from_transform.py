@@ -347,3 +347,46 @@ def test_schedules_shared_or_not_between_partition_members():
         run(numtorch, None, params=params, opt=opt, steps=4)
         # one schedule for both: the groups show its next value; two schedules: the groups have no lr
         assert opt.param_groups[0].get("lr") == (sched(4) if expect_lr else None)
+
+
+NAMES = ("w", "bias", "s", "e")
+
+
+def named_chain():
+    """State in three places: a masked momentum, an accumulator's own 'per_param', and Adam inside it."""
+    return T.chain(T.masked(T.trace(0.5), lambda name, p: name != "bias"),
+                   T.accumulate(T.adam(lr=0.05), 2))
+
+
+@pytest.mark.parametrize("make_chain", [lambda: T.adamw(lr=0.05), named_chain], ids=["adamw", "nested"])
+def test_named_params_state_dict_round_trip(make_chain):
+    """Regression: with named params, a stepped chain's state_dict was refused by a fresh optimizer of the same chain.
+
+    A fresh chain's init holds a tree keyed by the names under 'per_param'
+    where a saved state holds None; the structure check must not tell them apart.
+    """
+    params = make_params(numtorch, "float64")
+    opt = numtorch.optim.from_transform(list(zip(NAMES, params)), make_chain())
+    opt.load_state_dict(opt.state_dict())  # before any step
+    run(numtorch, None, params=params, opt=opt, steps=7)
+    opt.load_state_dict(opt.state_dict())  # its own, after steps
+    buf = io.BytesIO()
+    numtorch.save(opt.state_dict(), buf)
+    buf.seek(0)
+    clones = [p.detach().clone().requires_grad_() for p in params]
+    fresh = numtorch.optim.from_transform(list(zip(NAMES, clones)), make_chain())
+    fresh.load_state_dict(numtorch.load(buf))
+    assert fresh.state_dict()["param_groups"][0]["param_names"] == list(NAMES)
+    run(numtorch, None, params=params, opt=opt, steps=7, start=7)
+    run(numtorch, None, params=clones, opt=fresh, steps=7, start=7)
+    assert_params_equal(params, clones)
+
+
+def test_named_params_still_refuse_another_chains_state():
+    params = make_params(numtorch, "float64")
+    other = numtorch.optim.from_transform(list(zip(NAMES, params)), T.adam())
+    run(numtorch, None, params=params, opt=other, steps=2)
+    fresh = numtorch.optim.from_transform(list(zip(NAMES, params)), named_chain())
+    with pytest.raises(ValueError, match="does not have the structure"):
+        fresh.load_state_dict(other.state_dict())
+    assert len(fresh.state) == 0

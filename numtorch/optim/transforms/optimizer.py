@@ -209,5 +209,13 @@ def _like(tree, values: dict):
 
 
 def _structure(state):
-    """The nesting of a state's dicts (keys only), to tell states of different chains apart."""
-    return {k: _structure(v) for k, v in state.items()} if isinstance(state, dict) else None
+    """The nesting of a state's dicts (keys only), to tell states of different chains apart.
+
+    A 'per_param' entry counts as a leaf whatever it holds: between steps its
+    contents live in optimizer.state (the saved entry is None), while a fresh
+    chain's init holds a tree there, a dict keyed by name when the params are
+    named, which must not make a checkpoint of the same chain look foreign.
+    """
+    if not isinstance(state, dict):
+        return None
+    return {k: None if k == PER_PARAM else _structure(v) for k, v in state.items()}
