@@ -73,6 +73,17 @@ class ModifiesGrad(Momentum):
         return d
 
 
+class StoresGrad(Momentum):
+    """Keeps the gradient itself as the momentum buffer: it changes when grads accumulate."""
+
+    def momentum_buffer(self, p, group, d):
+        state = self.state[p]
+        if "momentum_buffer" not in state:
+            state["momentum_buffer"] = d   # no .clone()
+            return d
+        return state["momentum_buffer"].mul_(group["momentum"]).add_(d)
+
+
 class ForgetsNoGrad(Momentum):
     """No @torch.no_grad() on step: autograd refuses the in-place update of a param that requires grad."""
 
@@ -304,6 +315,7 @@ _LOST = {"deepcopy": "deepcopy.lost_attributes"}
 
 EXPECTED = {
     ModifiesGrad: {"grad_untouched": "grad_untouched.modified"},
+    StoresGrad: {"grad_not_stored": "grad_not_stored.aliased"},
     ForgetsNoGrad: {"runs": "runs.grad_mode"},
     UpdatesWithGrad: {"no_grad": "no_grad.state_graph"},
     LeaksGradMode: {"no_grad": "no_grad.mode_leak"},

@@ -66,6 +66,9 @@ EXPLANATIONS = {
                            "run the update under torch.no_grad()",
     "grad_untouched.modified": "step() changes p.grad in place (e.g. grad.add_(p, alpha=wd) or grad.neg_() for "
                                "maximize): compute into a new tensor, the caller and gradient accumulation own .grad",
+    "grad_not_stored.aliased": "a state tensor shares memory with p.grad (e.g. state['momentum_buffer'] = grad "
+                               "without .clone()): it changes whenever gradients accumulate into .grad "
+                               "(zero_grad(set_to_none=False), several backward calls); store a copy",
     "grad_untouched.replaced": "step() replaced p.grad with another tensor: leave .grad as the caller set it",
     "in_place.new_objects": "param_groups hold other tensors than the ones given after step(): the model still "
                             "holds the originals, which stop training; update params in place (p.add_(...))",
@@ -365,6 +368,24 @@ def grad_untouched(h):
                 if id(p) in last and p.grad is not last[id(p)]:
                     raise Fail("grad_untouched.replaced", f"{_options_text(opts)}, step {k + 1}: param "
                                                           f"{position[id(p)]}")
+
+
+@_property("grad_not_stored", needs=BASE)
+def grad_not_stored(h):
+    """No optimizer state shares memory with a param's .grad after a step."""
+    for opts in h.variants():
+        problem, params, opt = _setup(h, **opts)
+        for k in range(h.steps):
+            h.step(opt, problem, params, k)
+            for i, p in enumerate(params):
+                g = p.grad
+                if g is None or getattr(g, "is_sparse", False):
+                    continue
+                live = next((v for key, v in opt.state.items() if key is p), {})
+                for path, t in tensor_arrays(live):
+                    if t._data.size and np.shares_memory(t._data, g._data):
+                        raise Fail("grad_not_stored.aliased", f"{_options_text(opts)}, step {k + 1}: state "
+                                                              f"{path!r} of param {i} is its .grad")
 
 
 @_property("descends", needs=BASE)
