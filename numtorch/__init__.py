@@ -21,6 +21,7 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, i
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from ._ops import *  # noqa: F401,F403 - the op namespace mirrors torch.*
 from ._random import *  # noqa: F401,F403
+from . import random
 from ._sparse import sparse_coo, sparse_coo_tensor
 from ._tensor_str import set_printoptions
 from . import cuda

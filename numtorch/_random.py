@@ -12,21 +12,28 @@ small function of those draws written to reproduce torch's CPU kernels:
   samples are float32 samples rounded;
 - normal tensors of at least 16 contiguous elements use Box-Muller over blocks
   of 16 (the last, partial block is redrawn), float32 through the Cephes-style
-  vector log/sincos torch compiles, emulated operation for operation; smaller or
-  strided ones use the scalar Box-Muller that keeps its second value in the
-  generator for the next call;
+  vector log/sincos torch compiles, emulated operation for operation (each fused
+  multiply-add a float64 sum rounded once, which tests/test_rng_parity.py proves
+  exact for all 2**24 inputs); smaller or strided ones use the scalar
+  Box-Muller that keeps its second value in the generator for the next call;
 - values land in the tensor's memory order, as torch's serial kernels write them;
-- transcendental functions of doubles go through Python's `math` (the C
-  library torch also calls), never NumPy's own SIMD versions, which round
-  differently.
+- transcendental functions of doubles go through the C library torch also
+  calls (NumPy's scalar loops, checked once against `math`), never NumPy's own
+  SIMD versions, which round differently.
+All but poisson's rejection loop is vectorized over the raw draws (NumPy's MT19937
+makes them in bulk); even randperm's sequential Fisher-Yates is resolved without a loop.
+With numba installed (numtorch[fast]; NUMTORCH_NUMBA=0 turns it off), randperm's
+loop and the float32 Box-Muller kernel run compiled instead, with the same numbers.
 Outputs therefore equal torch's for the same seed (single-threaded torch, as the
 tests run it). `get_state` is torch's 5056-byte layout, so states interchange.
+docs/random.md lists what is reproduced and what is not.
 """
 from __future__ import annotations
 
 import contextlib
 import math
 import os
+import types
 
 import numpy as np
 
@@ -40,7 +47,7 @@ __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_see
            "normal", "bernoulli", "multinomial", "poisson"]
 
 _f16, _f32, _f64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
-_MASK24, _MASK53 = np.uint64((1 << 24) - 1), np.uint64((1 << 53) - 1)
+_MASK24, _MASK53 = np.uint32((1 << 24) - 1), np.uint64((1 << 53) - 1)
 _MT_N = 624
 _STATE_SIZE = 5056          # torch's CPUGeneratorImplState
 _DEFAULT_SEED = 67280421310721
@@ -60,16 +67,35 @@ def _nondeterministic_seed() -> int:
     return int.from_bytes(os.urandom(8), "little")
 
 
+_BULK = 4096   # above this many draws, Generator.integers (fast loop) beats random_raw (low call overhead)
+
+
+def _high_word_first() -> bool:
+    """Whether NumPy's 64-bit MT19937 output takes its high word from the first draw, as torch's
+    random64() does (the C expression leaves the order to the compiler, so it is checked)."""
+    a, b = np.random.MT19937(1), np.random.MT19937(1)
+    r = b.random_raw(8)
+    return np.array_equal(np.random.Generator(a).integers(0, 1 << 64, 4, dtype=np.uint64),
+                          (r[0::2] << np.uint64(32)) | r[1::2])
+
+
+_HIGH_WORD_FIRST = _high_word_first()
+
+
 class Generator:
     """torch.Generator for the CPU: an mt19937 engine plus the cached second normal sample."""
 
-    __slots__ = ("_mt", "_seed", "_normal64", "_normal32", "device", "__weakref__")
+    __slots__ = ("_mt", "_bulk", "_seed", "_normal64", "_normal32", "device", "__weakref__")
 
     def __init__(self, device="cpu"):
         check_device(device)
         self.device = CPU
-        self._mt = np.random.MT19937(0)
+        self._engine()
         self._set(_DEFAULT_SEED)
+
+    def _engine(self) -> None:
+        self._mt = np.random.MT19937(0)
+        self._bulk = np.random.Generator(self._mt)   # same engine: bulk draws without per-call overhead
 
     def _set(self, seed: int) -> None:
         self._seed = seed
@@ -94,12 +120,16 @@ class Generator:
 
     # -- raw draws ----------------------------------------------------------------------
     def _u32(self, n: int) -> np.ndarray:
-        """n outputs of random(), as uint64."""
-        return self._mt.random_raw(n) if n else np.zeros(0, np.uint64)
+        """n outputs of random(), as uint32."""
+        if n > _BULK:
+            return self._bulk.integers(0, 1 << 32, n, dtype=np.uint32)
+        return self._mt.random_raw(n).astype(np.uint32)
 
     def _u64(self, n: int) -> np.ndarray:
         """n outputs of random64(): two draws each, the first one the high word."""
-        r = self._u32(2 * n)
+        if n > _BULK and _HIGH_WORD_FIRST:
+            return self._bulk.integers(0, 1 << 64, n, dtype=np.uint64)
+        r = self._mt.random_raw(2 * n)
         return (r[0::2] << np.uint64(32)) | r[1::2]
 
     # -- state ----------------------------------------------------------------------
@@ -146,7 +176,7 @@ class Generator:
 
     def __setstate__(self, d) -> None:
         self.device = CPU
-        self._mt = np.random.MT19937(0)
+        self._engine()
         self.set_state(wrap(d["state"]))
 
 
@@ -184,7 +214,7 @@ def set_rng_state(new_state) -> None:
 
 
 @contextlib.contextmanager
-def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type="cuda"):
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type=None):
     """Restores the default generator's state on exit (torch.random.fork_rng)."""
     if not enabled:
         yield
@@ -199,11 +229,37 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
 # -- elementary samples (arrays of raw-draw transforms) -------------------------------------
 
 
+def _bits24(gen: Generator, n: int) -> np.ndarray:
+    """The low 24 bits of n draws (a float's uniform sample is these times 2**-24), as int32."""
+    w = gen._u32(n)
+    w &= _MASK24
+    return w.view(np.int32)
+
+
 def _uniform01(gen: Generator, n: int, opmath: np.dtype) -> np.ndarray:
     """torch's uniform_real_distribution(0, 1) in float64 or float32."""
     if opmath == _f64:
-        return (gen._u64(n) & _MASK53).astype(_f64) * 2.0 ** -53
-    return (gen._u32(n) & _MASK24).astype(_f32) * _f32.type(2.0 ** -24)
+        w = gen._u64(n)
+        w &= _MASK53
+        u = w.view(np.int64).astype(_f64)
+        u *= 2.0 ** -53
+        return u
+    u = _bits24(gen, n).astype(_f32)
+    u *= _f32.type(2.0 ** -24)
+    return u
+
+
+def _sum_exact(span, lo) -> bool:
+    """Whether u*span + lo is exact in float64 for every float uniform u = k * 2**-24 (float32 span, lo):
+    then one rounding to float32 gives the fused multiply-add."""
+    if not (math.isfinite(span) and math.isfinite(lo)):
+        return False
+    grains = []                                       # exponents of the terms' last bits
+    if span != 0:
+        grains.append(math.frexp(span)[1] - 48)       # u*span: a multiple of 2**-24 * ulp(span)
+    if lo != 0:
+        grains.append(math.frexp(lo)[1] - 24)         # a multiple of ulp(lo)
+    return not grains or math.frexp(abs(span) + abs(lo))[1] + 1 - min(grains) <= 53
 
 
 def _uniform(gen: Generator, n: int, np_dt: np.dtype, low: float, high: float) -> np.ndarray:
@@ -215,14 +271,72 @@ def _uniform(gen: Generator, n: int, np_dt: np.dtype, low: float, high: float) -
         vals = u.astype(np_dt)
     else:
         lo, hi = opmath.type(low), opmath.type(high)
-        vals = fma(u, hi - lo, lo, opmath).astype(np_dt)
+        if opmath == _f32 and _sum_exact(hi - lo, lo):
+            t = u.astype(_f64)          # the fused multiply-add without emulation: one rounding
+            t *= float(hi - lo)
+            t += float(lo)
+            vals = t.astype(_f32).astype(np_dt, copy=False)
+        else:
+            vals = _scale_shift(u, hi - lo, lo).astype(np_dt, copy=False)
     # a value that rounded up to `to` in the tensor's dtype becomes `from` (torch's clamp)
-    return np.where(vals == np_dt.type(high), np_dt.type(low), vals)
+    top = vals == np_dt.type(high)
+    if top.any():
+        vals[top] = np_dt.type(low)
+    return vals
 
 
-def _math_map(fn, x: np.ndarray) -> np.ndarray:
-    """fn (a `math` function) over a float64 array: the C library's rounding, as in torch."""
-    return np.fromiter(map(fn, x.tolist()), dtype=_f64, count=x.size)
+_LIBM = {}
+_PROBE_RANGES = {"log": (0.0, 2.0), "log1p": (-1.0, 1.0), "exp": (-700.0, 700.0), "cos": (-10.0, 10.0),
+                 "sin": (-10.0, 10.0), "tan": (-1.6, 1.6)}
+
+
+def _libm(name: str):
+    """math.<name> over a 1-d float64 array, rounded exactly as the C library rounds.
+
+    torch's CPU samplers call the C library's double functions, as `math` does. NumPy's contiguous
+    loops may run NumPy's own SIMD code instead, which rounds differently, while its loops over
+    reversed arrays call the C library. Each way is checked once against `math` on probe values;
+    the element-wise `math` map is the fallback.
+    """
+    fn = _LIBM.get(name)
+    if fn is None:
+        fn = _LIBM[name] = _pick_libm(name)
+    return fn
+
+
+def _pick_libm(name: str):
+    ref, ufunc = getattr(math, name), getattr(np, name)
+    lo, hi = _PROBE_RANGES[name]
+    probe = np.random.default_rng(12345).uniform(lo, hi, 1 << 14)
+    expected = np.fromiter(map(ref, probe.tolist()), _f64, probe.size)
+
+    def reversed_loop(x):      # a reversed input (with a contiguous output) takes NumPy's scalar loop
+        out = np.empty(x.shape, _f64)
+        ufunc(x[::-1], out=out)
+        return out[::-1]
+    for candidate in (reversed_loop, ufunc):
+        if np.array_equal(candidate(probe), expected):
+            return candidate
+    return lambda x: np.fromiter(map(ref, x.tolist()), _f64, x.size)
+
+
+def _scale_shift(x: np.ndarray, a, b) -> np.ndarray:
+    """fma(x, a, b): x*a + b rounded once in x's dtype, for scalars a and b (torch's samplers end this
+    way, N(0, 1) included, where it turns -0 into +0). Where x*a is exact no emulation is needed.
+    x may be overwritten."""
+    dt = x.dtype
+    a, b = dt.type(a), dt.type(b)
+    if abs(math.frexp(a)[0]) == 0.5 and abs(a) >= (2.0 ** -900 if dt == _f64 else 2.0 ** -64):
+        if a != 1:
+            x *= a                      # a power of two scales the samples exactly (none is that tiny)
+        x += b
+        return x
+    if b == 0 and a != 0 and not np.signbit(b):
+        zero = x == 0
+        x *= a                          # rounded once already; only an exact zero must become +0
+        x[zero] = 0
+        return x
+    return fma(x, a, b, dt)
 
 
 def _serial_normals(gen: Generator, n: int, mean: float, std: float) -> np.ndarray:
@@ -237,15 +351,15 @@ def _serial_normals(gen: Generator, n: int, mean: float, std: float) -> np.ndarr
     if k:
         pairs = (k + 1) // 2
         u = _uniform01(gen, 2 * pairs, _f64)
-        radius = np.sqrt(-2.0 * _math_map(math.log1p, -u[1::2]))
+        radius = np.sqrt(-2.0 * _libm("log1p")(-u[1::2]))
         theta = 2.0 * math.pi * u[0::2]
-        cos, sin = radius * _math_map(math.cos, theta), radius * _math_map(math.sin, theta)
+        cos, sin = radius * _libm("cos")(theta), radius * _libm("sin")(theta)
         both = np.empty(2 * pairs, _f64)
         both[0::2], both[1::2] = cos, sin
         out[i:] = both[:k]
         if k % 2:
             gen._normal64 = float(sin[-1])
-    return out if (mean, std) == (0, 1) else fma(out, std, mean)
+    return out if (mean, std) == (0, 1) else _scale_shift(out, std, mean)
 
 
 # Cephes single-precision log and sincos as torch's AVX code computes them: float32 operations
@@ -258,96 +372,209 @@ _DP = tuple(_f32.type(c) for c in (-0.78515625, -2.4187564849853515625e-4, -3.77
 _COS_P = tuple(_f32.type(c) for c in (2.443315711809948E-005, -1.388731625493765E-003, 4.166664568298827E-002))
 _SIN_P = tuple(_f32.type(c) for c in (-1.9515295891E-4, 8.3321608736E-3, -1.6666654611E-1))
 _FOPI, _HALF, _ONE = _f32.type(1.27323954473516), _f32.type(0.5), _f32.type(1.0)
+_TWO_PI32, _UNIT32, _MINUS_TWO = _f32.type(2.0 * math.pi), _f32.type(2.0 ** -24), _f32.type(-2.0)
+# the kernel's integer constants as int32 (NumPy keeps int32 arithmetic int32 with them)
+_I1, _I2, _I4, _EVEN = np.int32(1), np.int32(2), np.int32(4), np.int32(~1)
+_ONE_24, _MANTISSA, _HALF_BITS = np.int32(1 << 24), np.int32(0x7FFFFF), np.int32(0x3F000000)
+_SQRTHF_MANTISSA = np.int32(int(_SQRTHF.view(np.int32)) & 0x7FFFFF)
+_BIAS = _f32.type(150)               # 127, plus 24 for the 2**24 scaling, minus Cephes' 1
+# coefficients that enter fused multiply-adds, as the float64 addends of the emulation
+_LOG_P64, _COS_P64, _SIN_P64 = (tuple(float(c) for c in p) for p in (_LOG_P, _COS_P, _SIN_P))
+_DP64 = float(_DP[2])
+_CHUNK_ROWS = 1 << 12                # rows of 8 per pass of the NumPy kernels: their temporaries stay in cache
+
+# The float32 kernel is written once, with operators and NumPy's scalar types only, so that it runs on
+# NumPy arrays (a chunk at a time) and, compiled by numba when it is installed, on single elements in
+# one vectorized loop. _as_bits, _from_bits and _chunks are its only executor-specific pieces.
+#
+# A fused multiply-add a*b + c of float32 values is a float64 product (exact) plus c, rounded to float32.
+# When the float64 sum is inexact this rounds twice, which can differ from one rounding; for the inputs
+# this kernel receives (the 2**24 values of a uniform draw) it never does: every one is checked against
+# an exactly rounded emulation in tests/test_rng_parity.py.
 
 
-def _fma32(a, b, c):
-    return fma(a, b, c, _f32)
+def _as_bits(x):
+    return x.view(np.int32)
 
 
-def _cephes_log(x: np.ndarray) -> np.ndarray:
-    """Natural log of positive float32 values (x <= 0 gives nan)."""
-    invalid = x <= 0
-    x = np.maximum(x, np.float32(np.finfo(np.float32).tiny))
-    bits = x.view(np.int32)
-    e = ((bits >> 23) - 0x7F).astype(_f32) + _ONE
-    x = ((bits & ~0x7F800000) | np.int32(0x3F000000)).view(_f32)   # mantissa scaled into [0.5, 1)
-    small = x < _SQRTHF
-    e = e - np.where(small, _ONE, _f32.type(0))
-    x = (x - _ONE) + np.where(small, x, _f32.type(0))
+def _from_bits(i):
+    return np.asarray(i, np.int32).view(np.float32)
+
+
+def _cephes_log1m(k):
+    """Cephes' log256_ps of 1 - k * 2**-24 (int32 k in [0, 2**24)), step for step."""
+    bits = _as_bits(np.float32(_ONE_24 - k))            # (1 - u) * 2**24, exact
+    mantissa = bits & _MANTISSA
+    small = np.int32(mantissa < _SQRTHF_MANTISSA)       # below sqrt(1/2): double x, lower e
+    x = _from_bits((mantissa | _HALF_BITS) + (small << 23)) - _ONE
+    e = np.float32((bits >> 23) - small) - _BIAS
     z = x * x
-    y = np.full_like(x, _LOG_P[0])
-    for p in _LOG_P[1:]:
-        y = _fma32(y, x, p)
-    y = y * x
-    y = _fma32(y, z, e * _LOG_Q1)
-    # the products below are exact (short constants), so their fused forms are plain float32 sums
+    x64 = np.float64(x)
+    y = np.float32(x64 * _LOG_P64[0] + _LOG_P64[1])
+    y = np.float32(np.float64(y) * x64 + _LOG_P64[2])
+    y = np.float32(np.float64(y) * x64 + _LOG_P64[3])
+    y = np.float32(np.float64(y) * x64 + _LOG_P64[4])
+    y = np.float32(np.float64(y) * x64 + _LOG_P64[5])
+    y = np.float32(np.float64(y) * x64 + _LOG_P64[6])
+    y = np.float32(np.float64(y) * x64 + _LOG_P64[7])
+    y = np.float32(np.float64(y) * x64 + _LOG_P64[8])
+    y = np.float32(np.float64(y * x) * np.float64(z) + np.float64(e * _LOG_Q1))
     y = y - z * _HALF
-    x = (x + y) + e * _LOG_Q2
-    return np.where(invalid, np.float32(np.nan), x)
+    return (x + y) + e * _LOG_Q2
 
 
-def _cephes_sincos(x: np.ndarray):
-    """(sin, cos) of float32 values by octant reduction and two polynomials."""
-    neg = np.signbit(x)
-    x = np.abs(x)
-    j = (x * _FOPI).astype(np.int32)
-    j = (j + 1) & ~1
-    y = j.astype(_f32)
-    x = (x + y * _DP[0]) + y * _DP[1]   # exact products: the fused multiply-adds round only the sums
-    x = _fma32(y, _DP[2], x)
-    sin_neg = neg ^ ((j & 4) != 0)
-    cos_neg = (~(j - 2) & 4) != 0
-    use_sin_poly = (j & 2) == 0
+def _cephes_sincos2pi(k):
+    """Cephes' sincos256_ps of 2*pi * k * 2**-24 (int32 k in [0, 2**24)), step for step: (cos, sin)."""
+    x = (np.float32(k) * _UNIT32) * _TWO_PI32
+    j = (np.int32(x * _FOPI) + _I1) & _EVEN            # the octant, rounded up to even
+    y = np.float32(j)
+    x = (x + y * _DP[0]) + y * _DP[1]                   # exact products: only the sums round
+    x = np.float32(np.float64(y) * _DP64 + np.float64(x))
     z = x * x
-    yc = np.full_like(x, _COS_P[0])
-    for p in _COS_P[1:]:
-        yc = _fma32(yc, z, p)
-    yc = _fma32(yc * z, z, -(z * _HALF)) + _ONE
-    ys = np.full_like(x, _SIN_P[0])
-    for p in _SIN_P[1:]:
-        ys = _fma32(ys, z, p)
-    ys = _fma32(ys * z, x, x)
-    sin = np.where(use_sin_poly, ys, yc)
-    cos = np.where(use_sin_poly, yc, ys)
-    return np.where(sin_neg, -sin, sin), np.where(cos_neg, -cos, cos)
+    z64 = np.float64(z)
+    c = np.float32(z64 * _COS_P64[0] + _COS_P64[1])
+    c = np.float32(np.float64(c) * z64 + _COS_P64[2])
+    c = np.float32(np.float64(c * z) * z64 - np.float64(z * _HALF)) + _ONE
+    s = np.float32(z64 * _SIN_P64[0] + _SIN_P64[1])
+    s = np.float32(np.float64(s) * z64 + _SIN_P64[2])
+    x64 = np.float64(x)
+    s = np.float32(np.float64(s * z) * x64 + x64)
+    # the octant picks the polynomial and the signs, by bit operations (branch-free)
+    sine_first = ((j & _I2) - _I1) >> 31               # all ones where the sine polynomial is the sine
+    swap = (_as_bits(s) ^ _as_bits(c)) & sine_first
+    cos = (_as_bits(s) ^ swap) ^ ((~(j - _I2) & _I4) << 29)
+    sin = (_as_bits(c) ^ swap) ^ ((j & _I4) << 29)
+    return _from_bits(cos), _from_bits(sin)
 
 
-def _box_muller16(u: np.ndarray, mean: float, std: float) -> np.ndarray:
-    """torch's 16-wide Box-Muller on rows of 16 uniforms (first 8 give radii, last 8 angles)."""
-    u1, u2 = 1 - u[:, :8], u[:, 8:]
-    if u.dtype == _f32:
-        with np.errstate(invalid="ignore", over="ignore"):
-            radius = np.sqrt(_f32.type(-2.0) * _cephes_log(u1))
-            sin, cos = _cephes_sincos(_f32.type(2.0 * math.pi) * u2)
-        n1, n2 = radius * cos, radius * sin
-        if mean != 0 or std != 1:
-            m, s = _f32.type(mean), _f32.type(std)
-            n1, n2 = _fma32(n1, s, m), _fma32(n2, s, m)
-        return np.concatenate((n1, n2), axis=1)
-    radius = np.sqrt(-2.0 * _math_map(math.log, u1.ravel()).reshape(u1.shape))
-    theta = (2.0 * math.pi * u2).ravel()
-    cos = (radius.ravel() * _math_map(math.cos, theta)).reshape(u2.shape)
-    sin = (radius.ravel() * _math_map(math.sin, theta)).reshape(u2.shape)
-    return np.concatenate((fma(cos, std, mean), fma(sin, std, mean)), axis=1)
+
+def _chunks(n: int):
+    """The NumPy executor's indices: cache-sized slices (compiled, the indices are range(n))."""
+    step = 8 * _CHUNK_ROWS
+    return (slice(s, s + step) for s in range(0, n, step))
 
 
-def _normals(gen: Generator, n: int, np_dt: np.dtype, mean: float, std: float, contiguous: bool = True):
-    """n normal samples of dtype np_dt the way torch's normal_ kernel draws them."""
+def _box_muller32_rows(k1, k2, first, second):
+    """torch's AVX Box-Muller for float: radii from uniforms k1 * 2**-24, angles from k2 * 2**-24; the
+    samples go to first (cosines) and second (sines). Compiled, this is one vectorized loop."""
+    for i in _chunks(k1.size):
+        radius = np.sqrt(_MINUS_TWO * _cephes_log1m(k1[i]))
+        cos, sin = _cephes_sincos2pi(k2[i])
+        first[i] = radius * cos
+        second[i] = radius * sin
+
+
+def _box_muller32(k: np.ndarray, mean: float, std: float, dest: np.ndarray) -> None:
+    """The Box-Muller on rows of 16 uniforms k * 2**-24 (int32): per row, 8 radii from the first 8,
+    angles from the last 8. Writes the N(mean, std) samples to the float32 array dest (which may be k's
+    memory). Works chunk by chunk through small buffers, which stay in cache."""
+    rows = k.view(np.dtype((np.void, 32)))              # 8 values per item: even items radii, odd ones angles
+    out = dest.view(rows.dtype)
+    run = (_compiled("box_muller32") if k.size >= _NUMBA_MIN else None) or _box_muller32_rows
+    size = min(rows.size // 2, _CHUNK_ROWS) * 8
+    k1, k2 = np.empty(size, np.int32), np.empty(size, np.int32)
+    first, second = np.empty(size, _f32), np.empty(size, _f32)
+    for s in range(0, rows.size, 2 * _CHUNK_ROWS):
+        block = rows[s:s + 2 * _CHUNK_ROWS]
+        n = block.size * 4
+        np.copyto(k1[:n].view(rows.dtype), block[0::2])
+        np.copyto(k2[:n].view(rows.dtype), block[1::2])
+        run(k1[:n], k2[:n], first[:n], second[:n])
+        out[s:s + 2 * _CHUNK_ROWS:2] = _scale_shift(first[:n], std, mean).view(rows.dtype)
+        out[s + 1:s + 2 * _CHUNK_ROWS:2] = _scale_shift(second[:n], std, mean).view(rows.dtype)
+
+
+# -- numba (optional: numtorch[fast]) -------------------------------------------------------------
+
+_NUMBA_MIN = 1 << 16      # below this many elements, numba's import and cache load (~1 s once) do not pay off
+_loops = None             # the compiled loops once loaded; False without numba (or with NUMTORCH_NUMBA=0)
+
+
+def _compiled(name: str):
+    """The numba-compiled loop `name`, or None (then the NumPy path runs: same numbers, tested)."""
+    global _loops
+    if _loops is None:
+        _loops = _compile() or False
+    return _loops[name] if _loops else None
+
+
+def _compile():
+    """numba's builds of the loops, with this module's helpers swapped for compiled ones, or None."""
+    if os.environ.get("NUMTORCH_NUMBA", "1") == "0":
+        return None
+    try:
+        import numba
+    except ImportError:
+        return None
+    opts = dict(fastmath=False, error_model="numpy")    # IEEE rounding, as NumPy's
+    space = dict(globals())
+
+    def rebind(fn):         # fn calling the compiled helpers
+        return types.FunctionType(fn.__code__, space, fn.__name__)
+    space["_as_bits"] = numba.njit(**opts)(lambda x: np.float32(x).view(np.int32))
+    space["_from_bits"] = numba.njit(**opts)(lambda i: np.int32(i).view(np.float32))
+    space["_chunks"] = range
+    for name in ("_cephes_log1m", "_cephes_sincos2pi"):
+        space[name] = numba.njit(**opts)(rebind(globals()[name]))
+    return {"box_muller32": numba.njit(cache=True, **opts)(rebind(_box_muller32_rows)),
+            "swaps": numba.njit(cache=True, **opts)(_swap_loop)}
+
+
+def _box_muller64(u: np.ndarray, mean: float, std: float, dest: np.ndarray) -> None:
+    """torch's scalar Box-Muller for double on rows of 16 uniforms (per row, radii from the first 8,
+    angles from the last 8), with the C library's log, cos and sin: N(mean, std) samples to dest
+    (which may be u), in chunks."""
+    rows = u.view(np.dtype((np.void, 64)))
+    out = dest.view(rows.dtype)
+    step = 2 * _CHUNK_ROWS
+    scratch = np.empty(min(rows.size // 2, _CHUNK_ROWS) * 8, _f64)
+    for s in range(0, rows.size, step):
+        block = rows[s:s + step]
+        u1, u2 = block[0::2].copy().view(_f64), block[1::2].copy().view(_f64)
+        radius = _libm("log")(np.subtract(1.0, u1, out=u1))
+        radius *= -2.0
+        np.sqrt(radius, out=radius)
+        u2 *= 2.0 * math.pi
+        first = scratch[:u1.size]
+        np.multiply(radius, _libm("cos")(u2), out=first)
+        out[s:s + step:2] = _scale_shift(first, std, mean).view(rows.dtype)
+        np.multiply(radius, _libm("sin")(u2), out=first)
+        out[s + 1:s + step:2] = _scale_shift(first, std, mean).view(rows.dtype)
+
+
+def _box_muller(gen: Generator, drawn: int, used: int, opmath: np.dtype, mean: float, std: float, into=None):
+    """Draws `drawn` uniforms and turns the first `used` (whole blocks of 16) into N(mean, std) samples
+    of opmath, in the draws' buffer or in `into`; returns that array."""
+    if opmath == _f32:
+        data = _bits24(gen, drawn)
+        out = data.view(_f32) if into is None else into
+        _box_muller32(data[:used], mean, std, out[:used])
+    else:
+        data = _uniform01(gen, drawn, _f64)
+        out = data if into is None else into
+        _box_muller64(data[:used], mean, std, out[:used])
+    return out
+
+
+def _normals(gen: Generator, n: int, np_dt: np.dtype, mean: float, std: float, contiguous: bool = True,
+             dest=None):
+    """n normal samples of dtype np_dt the way torch's normal_ kernel draws them. Given a contiguous
+    1-d dest of np_dt, they may be written there directly (then None is returned)."""
     if n < 16 or not contiguous:
-        vals = _serial_normals(gen, n, mean, std)
-        return vals.astype(_f32).astype(np_dt) if np_dt == _f16 else vals.astype(np_dt)
+        return _cast_from_double(_serial_normals(gen, n, mean, std), np_dt)
     opmath = _f64 if np_dt == _f64 else _f32
+    into = dest if dest is not None and dest.dtype == np_dt == opmath else None
     full = n - n % 16
-    # float and double draw every element before redrawing the last 16; half draws only whole blocks
-    data = _uniform01(gen, n if np_dt != _f16 else full, opmath)[:full]
+    # float and double draw every element, transform the whole blocks, then redraw the last 16;
+    # half draws whole blocks only
+    out = _box_muller(gen, full if np_dt == _f16 else n, full, opmath, mean, std, into)
     if n % 16:
-        data = np.concatenate((data, _uniform01(gen, 16, opmath)))
-    blocks = _box_muller16(data.reshape(-1, 16), mean, std).ravel()
-    out = np.empty(n, opmath)
-    out[:full] = blocks[:full]
-    if n % 16:
-        out[n - 16:] = blocks[full:]
-    return out.astype(np_dt)
+        tail = _box_muller(gen, 16, 16, opmath, mean, std)
+        if out.size < n:
+            out = np.concatenate((out[:n - 16], tail))
+        else:
+            out[n - 16:] = tail
+    return None if into is not None else out.astype(np_dt, copy=False)
 
 
 # -- filling tensors -----------------------------------------------------------------------
@@ -388,17 +615,21 @@ def _node_cls(name: str):
     return cls
 
 
-def _fill(t: Tensor, vals: np.ndarray, node: str) -> Tensor:
-    """Write vals (in t's memory order) into t in place, as torch's in-place samplers do."""
+def _fill(t: Tensor, vals, node: str) -> Tensor:
+    """Write vals (in t's memory order) into t in place, as torch's in-place samplers do. vals may be a
+    function draw(dest) that draws them only once the write is allowed, straight into the flat
+    contiguous array dest when it can (then it returns None)."""
     from ._ops._core import record
     from ._ops.inplace import inplace
-    placed = _place(t._data, vals)
+    draw = vals if callable(vals) else lambda dest: vals
 
     def fast(a):
-        np.copyto(a, placed, casting="unsafe")
+        got = draw(a.reshape(-1) if a.flags.c_contiguous else None)
+        if got is not None:
+            np.copyto(a, _place(a, got), casting="unsafe")
 
     def as_op(s):
-        return record(_node_cls(node), placed.astype(s._data.dtype, copy=True), (s,))
+        return record(_node_cls(node), _place(s._data, draw(None)).astype(s._data.dtype, copy=True), (s,))
     return inplace(t, as_op, (), fast=fast)
 
 
@@ -422,16 +653,16 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs) -> Tensor:
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_cpp_num(float(from_))}"
                            f" > to={_cpp_num(float(to))}")
-    vals = _uniform(_gen(generator), self._data.size, self._data.dtype, float(from_), float(to))
-    return _fill(self, vals, "UniformBackward0")
+    a, gen = self._data, _gen(generator)
+    return _fill(self, lambda dest: _uniform(gen, a.size, a.dtype, float(from_), float(to)), "UniformBackward0")
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
     _require_float(self, "normal_kernel_cpu")
     _check_std(std)
-    a = self._data
-    vals = _normals(_gen(generator), a.size, a.dtype, float(mean), float(std), a.flags.c_contiguous)
-    return _fill(self, vals, "NormalBackward0")
+    a, gen = self._data, _gen(generator)
+    return _fill(self, lambda dest: _normals(gen, a.size, a.dtype, float(mean), float(std), a.flags.c_contiguous,
+                                             dest), "NormalBackward0")
 
 
 def _check_std(std) -> None:
@@ -441,8 +672,8 @@ def _check_std(std) -> None:
 
 def _serial_double(self, generator, node: str, transform) -> Tensor:
     """Fill with transform(u) of one uniform double per element (torch's scalar samplers)."""
-    u = _uniform01(_gen(generator), self._data.size, _f64)
-    return _fill(self, _cast_from_double(transform(u), self._data.dtype), node)
+    a, gen = self._data, _gen(generator)
+    return _fill(self, lambda dest: _cast_from_double(transform(_uniform01(gen, a.size, _f64)), a.dtype), node)
 
 
 def _cast_from_double(vals: np.ndarray, np_dt: np.dtype) -> np.ndarray:
@@ -456,7 +687,7 @@ def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
     if not lambd > 0.0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_cpp_num(float(lambd))}")
     scale = -1.0 / float(lambd)
-    return _serial_double(self, generator, "ExponentialBackward0", lambda u: scale * _math_map(math.log1p, -u))
+    return _serial_double(self, generator, "ExponentialBackward0", lambda u: scale * _libm("log1p")(-u))
 
 
 def geometric_(self, p, *, generator=None) -> Tensor:
@@ -464,7 +695,7 @@ def geometric_(self, p, *, generator=None) -> Tensor:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_cpp_num(float(p))}")
     denom = math.log1p(-float(p))
     return _serial_double(self, generator, "GeometricBackward0",
-                          lambda u: np.ceil(_math_map(math.log, u) / denom))
+                          lambda u: np.ceil(_libm("log")(u) / denom))
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
@@ -474,15 +705,17 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
     if not sigma > 0.0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_cpp_num(float(sigma))}")
     return _serial_double(self, generator, "CauchyBackward0",
-                          lambda u: fma(float(sigma), _math_map(math.tan, math.pi * (u - 0.5)), float(median)))
+                          lambda u: _scale_shift(_libm("tan")(math.pi * (u - 0.5)), sigma, median))
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
     _require_float(self, "log_normal_cpu")
     if not std > 0.0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_cpp_num(float(std))}")
-    vals = _math_map(math.exp, _serial_normals(_gen(generator), self._data.size, float(mean), float(std)))
-    return _fill(self, _cast_from_double(vals, self._data.dtype), "LogNormalBackward0")
+    a, gen = self._data, _gen(generator)
+    return _fill(self, lambda dest: _cast_from_double(_libm("exp")(_serial_normals(gen, a.size, float(mean),
+                                                                                   float(std))), a.dtype),
+                 "LogNormalBackward0")
 
 
 def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
@@ -493,33 +726,35 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
         pa = pa if _memory_order(a) is None else pa.transpose(_memory_order(a))
         pv = pa.ravel()
         opmath = _f64 if p._data.dtype == _f64 else _f32
-        vals = _uniform01(gen, a.size, opmath) < pv.astype(opmath)
-        return _fill(self, vals, "BernoulliBackward1")
+        return _fill(self, lambda dest: _uniform01(gen, a.size, opmath) < pv.astype(opmath), "BernoulliBackward1")
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_cpp_num(float(p))}")
-    return _fill(self, _uniform01(gen, a.size, _f64) < float(p), "BernoulliBackward2")
+    return _fill(self, lambda dest: _uniform01(gen, a.size, _f64) < float(p), "BernoulliBackward2")
 
 
 def random_(self, *args, generator=None, **kwargs) -> Tensor:
     """random_(), random_(to) or random_(from, to): integers drawn as torch's uniform_int kernels."""
     low, high = _random_bounds(args, kwargs)
-    gen = _gen(generator)
-    a = self._data
-    n = a.size
+    draw, name = _random_values(self._data.dtype, low, high)
+    a, gen = self._data, _gen(generator)
+    return _fill(self, lambda dest: draw(gen, a.size), name)
+
+
+def _random_values(np_dt: np.dtype, low, high):
+    """(draw(gen, n), node name) for random_(low, high) on dtype np_dt (None for a bound left out); the
+    bounds are checked here, before anything is drawn."""
     if low is None:
-        return _fill(self, _random_default(gen, n, a.dtype), "RandomBackward2")
+        return (lambda gen, n: _random_default(gen, n, np_dt)), "RandomBackward2"
     name = "RandomBackward0" if high is not None else "RandomBackward1"
     if high is not None and not low < high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if high is None and low == -(1 << 63):
+        return (lambda gen, n: _cast_int64(gen._u64(n).view(np.int64), np_dt)), name
     if high is None:
-        if low == -(1 << 63):
-            return _fill(self, _cast_int64(gen._u64(n).view(np.int64), a.dtype), name)
-        top = (1 << _DIGITS[a.dtype]) if a.dtype.kind == "f" else (1 if a.dtype == np.bool_ else
-                                                                      int(np.iinfo(a.dtype).max))
-        _check_bounds(low, top, a.dtype)
-        return _fill(self, _from_to(gen, n, a.dtype, top + 1 - low, low), name)
-    _check_bounds(low, high - 1, a.dtype)
-    return _fill(self, _from_to(gen, n, a.dtype, high - low, low), name)
+        high = 1 + ((1 << _DIGITS[np_dt]) if np_dt.kind == "f" else (1 if np_dt == np.bool_ else
+                                                                     int(np.iinfo(np_dt).max)))
+    _check_bounds(low, high - 1, np_dt)
+    return (lambda gen, n: _from_to(gen, n, np_dt, high - low, low)), name
 
 
 _DIGITS = {_f16: 11, _f32: 24, _f64: 53}
@@ -561,54 +796,73 @@ def _check_bounds(low: int, top: int, np_dt: np.dtype) -> None:
         raise RuntimeError(f"to - 1 is out of bounds for {name}")
 
 
+def _mod(raw: np.ndarray, span: int, scratch=None) -> np.ndarray:
+    """raw % span for a scalar span, in place: NumPy divides by a scalar fast, but its % is slow."""
+    d = raw.dtype.type(span)
+    q = np.floor_divide(raw, d, out=scratch)
+    q *= d
+    raw -= q
+    return raw
+
+
 def _from_to(gen: Generator, n: int, np_dt: np.dtype, span: int, low: int) -> np.ndarray:
     """(draw % span) + low, with 64-bit draws for spans of 2**28 or more (torch's rule)."""
-    raw = gen._u64(n) if span >= (1 << 28) else gen._u32(n)
-    vals = (raw % np.uint64(span)).view(np.int64) + np.int64(low)
+    if span >= (1 << 28):
+        vals = _mod(gen._u64(n), span).view(np.int64)   # wraps around as torch's unsigned sum does
+        vals += np.int64(low)
+    else:
+        vals = np.empty(n, np.int64)
+        rest = _mod(gen._u32(n), span, vals.view(np.uint32)[:n])   # the output's bytes as scratch
+        np.add(rest, np.int64(low), out=vals, dtype=np.int64)
     return _cast_int64(vals, np_dt)
 
 
 def _cast_int64(vals: np.ndarray, np_dt: np.dtype) -> np.ndarray:
     if np_dt == _f16:
         return vals.astype(_f32).astype(_f16)
-    return vals.astype(np_dt)
+    return vals.astype(np_dt, copy=False)
 
 
 def _random_default(gen: Generator, n: int, np_dt: np.dtype) -> np.ndarray:
     if np_dt == np.bool_:
-        return (gen._u32(n) & np.uint64(1)).astype(np.bool_)
+        return (gen._u32(n) & np.uint32(1)).astype(np.bool_)
     if np_dt.kind == "f":
         raw = gen._u64(n) if np_dt == _f64 else gen._u32(n)
-        return _cast_int64((raw % np.uint64((1 << _DIGITS[np_dt]) + 1)).view(np.int64), np_dt)
+        return _cast_int64(_mod(raw, (1 << _DIGITS[np_dt]) + 1).astype(np.int64, copy=False), np_dt)
     raw = gen._u64(n) if np_dt == np.int64 else gen._u32(n)
-    return (raw % np.uint64(int(np.iinfo(np_dt).max) + 1)).astype(np_dt)
+    return (raw & raw.dtype.type(int(np.iinfo(np_dt).max))).astype(np_dt)
 
 
 # -- torch-level sampling functions ----------------------------------------------------------
 
 
-def _new(size, dtype, kind: str, size_kw=None) -> np.ndarray:
+def _spec(size, dtype, kind: str, size_kw=None):
+    """(shape, NumPy dtype) of a new floating tensor of random values."""
     np_dt = _dtype.from_any(dtype).np if dtype is not None else _dtype.get_default_dtype().np
     shape = _shape_arg(kind, size, size_kw)
     if np_dt.kind != "f":
         kernel = "check_uniform_bounds" if kind == "rand" else "normal_kernel_cpu"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_LEGACY[np_dt.name]}'")
-    return np.empty(shape, np_dt)
+    return shape, np_dt
+
+
+def _new(size, dtype, kind: str, size_kw=None) -> np.ndarray:
+    return np.empty(*_spec(size, dtype, kind, size_kw))
 
 
 def rand(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False) -> Tensor:
     check_device(device)
-    a = _new(sizes, dtype, "rand", size)
-    a[...] = _uniform(_gen(generator), a.size, a.dtype, 0.0, 1.0).reshape(a.shape)
+    shape, np_dt = _spec(sizes, dtype, "rand", size)
+    a = _uniform(_gen(generator), math.prod(shape), np_dt, 0.0, 1.0).reshape(shape)
     return _finish(a, requires_grad, out)
 
 
 def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False) -> Tensor:
     check_device(device)
-    a = _new(sizes, dtype, "randn", size)
-    a[...] = _normals(_gen(generator), a.size, a.dtype, 0.0, 1.0).reshape(a.shape)
+    shape, np_dt = _spec(sizes, dtype, "randn", size)
+    a = _normals(_gen(generator), math.prod(shape), np_dt, 0.0, 1.0).reshape(shape)
     return _finish(a, requires_grad, out)
 
 
@@ -655,9 +909,9 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
     high_pos = 2 if len(args) == 2 else 1
     low, high = _int_arg(0 if low is None else low, "low", 1), _int_arg(high, "high", high_pos)
     np_dt = _dtype.from_any(dtype).np if dtype is not None else np.dtype(np.int64)
-    t = wrap(np.empty(_sizes((size,), "randint"), np_dt))
-    random_(t, low, high, generator=generator)
-    return _finish(t._data, requires_grad, out)
+    shape = _sizes((size,), "randint")
+    draw = _random_values(np_dt, low, high)[0]
+    return _finish(draw(_gen(generator), math.prod(shape)).reshape(shape), requires_grad, out)
 
 
 def randint_like(input, *args, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -681,15 +935,92 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
         raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
     if np_dt.kind in "iu" and n > int(np.iinfo(np_dt).max) + 1:
         raise RuntimeError(f"value cannot be converted to type {np_dt.name}_t without overflow")
+    if n >= _RANDPERM_64:
+        raise NotImplementedError(f"randperm of {_RANDPERM_64} or more elements (torch switches to 64-bit draws "
+                                  f"and another shuffle there)")
     perm = np.arange(n, dtype=np.int64)
     if n > 1:
-        offsets = (_gen(generator)._u32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
-        p = perm.tolist()
-        for i, z in enumerate(offsets.tolist()):
-            j = i + z
-            p[i], p[j] = p[j], p[i]
-        perm = np.array(p, dtype=np.int64)
+        draws = _gen(generator)._u32(n - 1)
+        loop = _compiled("swaps") if n >= _NUMBA_MIN else None
+        if loop:
+            loop(draws, perm)
+        else:
+            perm = _swap_sequence(draws % np.arange(n, 1, -1, dtype=np.uint32))
     return _finish(_cast_int64(perm, np_dt), requires_grad, out)
+
+
+_RANDPERM_64 = (2 ** 32 - 1) // 20
+
+
+def _swap_loop(draws: np.ndarray, perm: np.ndarray) -> None:
+    """torch's randperm loop itself (draws: n - 1 raw 32-bit words), run compiled by numba when it is
+    installed (numtorch[fast])."""
+    n = perm.size
+    for i in range(n - 1):
+        j = i + draws[i] % (n - i)
+        perm[i], perm[j] = perm[j], perm[i]
+
+
+def _swap_sequence(offsets: np.ndarray) -> np.ndarray:
+    """The array torch's loop `for i: swap(p[i], p[i + offsets[i]])` leaves in p = arange(n), without
+    the loop (_swap_loop is the loop; this is the path without numba).
+
+    Step i fixes p[i] for good (later steps touch only higher positions): it takes the value then at
+    its target t = i + offsets[i], and leaves there the value then at i. Position q holds q until a step
+    targets it, and afterwards what the latest such step left. So with steps grouped by target (in step
+    order), p[i] is t or what the previous step with the same target left; and the value at i when step
+    i runs is i or what the latest earlier step targeting i left - a chain back through earlier steps,
+    followed by pointer doubling.
+    """
+    n = offsets.size + 1                        # below 2**31 (torch switches algorithms far earlier)
+    target = np.arange(n - 1, dtype=np.int32)
+    target += offsets.astype(np.int32)
+    order = _stable_argsort(target, n)          # steps grouped by target, in step order
+    grouped = target[order]
+    same = grouped[1:] == grouped[:-1]
+    # the previous step with the same target, or -1
+    prev_sorted = np.empty(n - 1, np.int32)
+    prev_sorted[0] = -1
+    np.multiply(order[:-1] + 1, same, out=prev_sorted[1:])
+    prev_sorted[1:] -= 1
+    prev = np.empty(n - 1, np.int32)
+    prev[order] = prev_sorted
+    # the latest step before i that targeted i: the last of i's group, or the one before a step that
+    # targets its own position (steps targeting q come no later than q)
+    link = np.full(n, -1, np.int32)
+    ends = np.flatnonzero(np.append(~same, True))
+    link[grouped[ends]] = order[ends]
+    stay = np.flatnonzero(offsets == 0)
+    link[stay] = prev[stay]
+    held = _chain_roots(link)                   # the value at i when step i runs
+    perm = np.empty(n, np.int64)
+    perm[:-1] = target
+    moved = np.flatnonzero(prev >= 0)
+    perm[moved] = held[prev[moved]]
+    perm[-1] = held[-1]
+    return perm
+
+
+def _stable_argsort(keys: np.ndarray, bound: int) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for integers in [0, min(bound, 2**32)), by 16-bit radix passes
+    (NumPy sorts 16-bit keys by radix, wider ones by a much slower merge sort)."""
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable").astype(np.int32)
+    if bound > 1 << 16:
+        order = order[np.argsort((keys >> 16).astype(np.uint16)[order], kind="stable")]
+    return order
+
+
+def _chain_roots(link: np.ndarray) -> np.ndarray:
+    """root[i] = i where link[i] < 0, else root[link[i]] (links point to lower indices)."""
+    root = np.arange(link.size, dtype=link.dtype)
+    active = np.flatnonzero(link >= 0).astype(link.dtype)
+    root[active] = link[active]
+    while active.size:
+        up = root[active]
+        jumped = root[up]
+        root[active] = jumped
+        active = active[jumped != up]
+    return root
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -800,12 +1131,16 @@ def _multinomial_exponential(rows: np.ndarray, n: int, gen: Generator) -> np.nda
     if (rows.sum(axis=1) == 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     u = _uniform01(gen, rows.size, _f64)
-    q = _cast_from_double(-1.0 * _math_map(math.log1p, -u), rows.dtype).reshape(rows.shape)
+    q = _cast_from_double(-1.0 * _libm("log1p")(-u), rows.dtype).reshape(rows.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         keys = (rows / q).astype(rows.dtype)
     if n == 1:
         return np.argmax(keys, axis=1)[:, None].astype(np.int64)
-    return np.argsort(-keys, axis=1, kind="stable")[:, :n].astype(np.int64)
+    cats = keys.shape[1]
+    top = np.argpartition(keys, cats - n, axis=1)[:, cats - n:] if n < cats else np.arange(cats)[None, :]
+    top = np.sort(np.broadcast_to(top, (keys.shape[0], n)), axis=1)     # by index: ties keep it
+    order = np.argsort(-np.take_along_axis(keys, top, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1).astype(np.int64)
 
 
 def _multinomial_inverse_cdf(rows: np.ndarray, n: int, gen: Generator) -> np.ndarray:
@@ -870,6 +1205,20 @@ def _poisson_one(lam: float, gen: Generator) -> int:
             count += 1
         else:
             return count
+
+
+def _rrelu_slopes(x: np.ndarray, lower: float, upper: float, generator=None) -> np.ndarray:
+    """torch's training-mode rrelu factors: 1 where x > 0; elsewhere, in order, a uniform double in
+    [lower, upper) (bounds in x's compute precision) rounded to that precision."""
+    opmath = _f64 if x.dtype == _f64 else _f32
+    lo, hi = float(opmath.type(lower)), float(opmath.type(upper))
+    slope = x <= 0
+    factor = np.ones(x.shape, x.dtype)
+    u = _uniform01(_gen(generator), int(np.count_nonzero(slope)), _f64)
+    u *= hi - lo           # two roundings: this kernel is compiled without fused multiply-adds
+    u += lo
+    factor[slope] = u.astype(opmath)
+    return factor
 
 
 def _bernoulli_method(self, p=None, *, generator=None):

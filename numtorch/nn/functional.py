@@ -298,9 +298,8 @@ class RreluWithNoiseBackward0(Node):
 def _rrelu(input, lower, upper, training):
     x = _float_input(input, "rrelu_with_noise_cpu")
     if training:
-        from .._ops.creation import empty_like
-        noise = empty_like(input).uniform_(lower, upper)._data
-        factor = np.where(x > 0, np.ones((), x.dtype), noise)
+        from .._random import _rrelu_slopes
+        factor = _rrelu_slopes(x, lower, upper)
     else:
         factor = np.where(x > 0, np.ones((), x.dtype), np.asarray((lower + upper) / 2, x.dtype))
     return record(RreluWithNoiseBackward0, x * factor, (input,), (input,), attrs={"factor": factor})
