@@ -25,6 +25,7 @@ import numpy as np
 from .. import _dtype
 from .._device import check_device
 from .._tensor import Tensor, bind_methods, wrap
+from ._fma import fma
 
 _f16, _f32, _f64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
@@ -153,65 +154,6 @@ def _scalar_fill(value, np_dt: np.dtype, check_half: bool = True):
         if math.isfinite(float(arr)) and abs(float(arr)) > limit:
             raise RuntimeError(f"value cannot be converted to type {name} without overflow")
     return _cast(arr, np_dt)
-
-
-# -- exact fused multiply-add (torch's kernels are compiled with FMA contraction) -------------
-
-_SPLITTER = 134217729.0  # 2**27 + 1: Veltkamp's splitting constant for doubles
-
-
-def _two_sum(a, b):
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _two_prod(a, b):
-    p = a * b
-    ca, cb = _SPLITTER * a, _SPLITTER * b
-    ah, bh = ca - (ca - a), cb - (cb - b)
-    al, bl = a - ah, b - bh
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _add_round_odd(a, b):
-    """a + b rounded to odd: a sticky last bit that makes a later rounding exact."""
-    s, e = _two_sum(a, b)
-    fix = (e != 0) & ((s.view(np.int64) & 1) == 0)
-    if np.count_nonzero(fix):
-        s = np.where(fix, np.nextafter(s, np.where(e > 0, np.inf, -np.inf)), s)
-    return s
-
-
-_MID32 = 1 << 28           # the 29 bits below float32 precision in a double, at a float32 midpoint
-_LOW29 = (1 << 29) - 1
-
-
-def _fma32(p, c) -> np.ndarray:
-    """float32(p + c) rounded once, p being an exact product of floats (so a double).
-
-    Rounding the double sum to float32 rounds twice; that differs from one rounding only when the
-    double lands exactly on a float32 midpoint, so only those elements are redone exactly.
-    """
-    s = p + c
-    mid = (s.view(np.uint64) & _LOW29) == _MID32
-    if np.count_nonzero(mid):
-        s[mid] = _add_round_odd(p[mid], np.broadcast_to(c, s.shape)[mid])
-    return s.astype(_f32)
-
-
-def fma(a, b, c, np_dt=_f64) -> np.ndarray:
-    """Correctly rounded a*b + c in float64 or float32 (Boldo & Melquiond's round-to-odd method).
-
-    Finite values far from overflow are assumed (|a*b| well below 1e300), as in the range and
-    sampling kernels that use it.
-    """
-    if np_dt == _f32:
-        return _fma32(np.multiply(a, b, dtype=_f64), c)
-    a, b, c = (np.asarray(x, _f64) for x in (a, b, c))
-    uh, ul = _two_prod(a, b)
-    th, tl = _two_sum(c, uh)
-    return th + _add_round_odd(tl, ul)
 
 
 # -- tensor(), as_tensor(), asarray(), from_numpy() ------------------------------------------

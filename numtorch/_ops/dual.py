@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ._cascade import sum_array
 
 __all__ = []  # internal
 
@@ -40,7 +41,7 @@ def sum_to_array(x, shape):
         return np.broadcast_to(x, shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
-    out = x.sum(axis=axes, keepdims=True) if axes else x
+    out = sum_array(x, axes, True) if axes else x
     return out.reshape(shape) if lead else out
 
 
@@ -64,7 +65,7 @@ def unsqueeze(x, dims):
 def sum(x, dims=None, keepdim=False):  # noqa: A001 - mirrors torch.sum
     if isinstance(x, Tensor):
         return x.sum(dims, keepdim=keepdim) if dims is not None else x.sum()
-    return np.sum(x, axis=dims, keepdims=keepdim)
+    return sum_array(x, dims, keepdim)
 
 
 def transpose(x, d0, d1):

@@ -31,6 +31,7 @@ from ..autograd.grad_mode import _state
 from ..autograd.graph import Node
 from . import _erf, dual
 from ._core import OUT, record
+from ._fma import muladd
 from ._operands import binary_operands
 from .inplace import _check_cast, inplace
 
@@ -273,16 +274,37 @@ def _scaled(x, y, dt, alpha):
     return y * alpha
 
 
+_FUSED = (np.dtype(np.float32), np.dtype(np.float64))   # the dtypes whose kernels fuse a*b + c (muladd)
+
+
+def _scaled_sum(ufunc, x, y, dt, alpha):
+    """x + alpha*y (ufunc np.add) or x - alpha*y: in float32/float64 rounded once, as torch's
+    add/sub kernels compute it (one fused multiply-add, alpha cast to the result dtype)."""
+    rt = dt or np.result_type(x, y)
+    if rt not in _FUSED or type(alpha) is bool or isinstance(alpha, complex):
+        return _apply(ufunc, x, _scaled(x, y, dt, alpha), dt)
+    a = rt.type(alpha if ufunc is np.add else -alpha)
+    try:
+        return muladd(_as_array(y, rt), a, _as_array(x, rt), rt)
+    except ValueError as e:
+        raise broadcast_error(e, x, y) from None
+
+
+def _as_array(x, np_dt):
+    """x (an array or a number) in np_dt, as TensorIterator casts an operand to the common dtype."""
+    if type(x) is _ndarray:
+        return x if x.dtype == np_dt else x.astype(np_dt)
+    return np_dt.type(x)
+
+
 def _arith(cls, ufunc, input, other, alpha):
     """input (ufunc) alpha * other, as add and sub compute it."""
     x, y, dt = binary_operands(input, other)
     if ufunc is np.subtract:
         _check_sub(x, y)
-    attrs = None
-    if alpha.__class__ is not int or alpha != 1:
-        y = _scaled(x, y, dt, alpha)
-        attrs = {"alpha": alpha}
-    return record(cls, _apply(ufunc, x, y, dt), (input, other), (), attrs)
+    if alpha.__class__ is int and alpha == 1:
+        return record(cls, _apply(ufunc, x, y, dt), (input, other))
+    return record(cls, _scaled_sum(ufunc, x, y, dt, alpha), (input, other), (), {"alpha": alpha})
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -301,9 +323,10 @@ def rsub(input, other, *, alpha=1):
     _check_sub(x, y)
     attrs = None
     if alpha.__class__ is not int or alpha != 1:
-        x = _scaled(y, x, dt, alpha)
+        data = _scaled_sum(np.subtract, y, x, dt, alpha)
         attrs = {"alpha": alpha}
-    data = _apply(np.subtract, y, x, dt)
+    else:
+        data = _apply(np.subtract, y, x, dt)
     if isinstance(other, Tensor):
         return record(RsubBackward0, data, (input, other), (), attrs)
     return record(RsubBackward1, data, (input,), (), attrs)
@@ -495,6 +518,10 @@ def _pow_tensor_number(input, exponent):
             data = x * x * x
         elif exponent == -1:
             data = np.reciprocal(x)
+        elif exponent == -2:      # torch: 1 / (x*x), and 1 / sqrt(x), each rounded twice
+            data = np.reciprocal(x * x)
+        elif exponent == -0.5:
+            data = np.reciprocal(np.sqrt(x))
         else:
             data = np.power(x, exponent)
     else:
@@ -939,11 +966,21 @@ _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "
 
 
 def _lerp_data(x, e, w):
-    """torch's two-sided formula: exact at both ends (weight 0 gives start, weight 1 gives end)."""
+    """torch's two-sided formula, exact at both ends (weight 0 gives start, weight 1 gives end):
+    start + w*(end - start) for |w| < 0.5, else end + (w - 1)*(end - start), each one fused
+    multiply-add; half is computed in float32 (torch's opmath type) and rounded at the end."""
+    dt = x.dtype
+    if dt not in _FUSED:
+        x32, e32 = x.astype(np.float32), e.astype(np.float32)
+        return _lerp_data(x32, e32, w.astype(np.float32) if isinstance(w, _ndarray) else w).astype(dt)
     diff = e - x
     if isinstance(w, _ndarray):
-        return np.where(np.abs(w) < 0.5, x + w * diff, e - diff * (1 - w))
-    return x + w * diff if -0.5 < w < 0.5 else e - diff * (1 - w)
+        small = np.abs(w) < 0.5
+        return muladd(np.where(small, w, w - dt.type(1)), diff, np.where(small, x, e), dt)
+    w = dt.type(w)
+    if -0.5 < w < 0.5:
+        return muladd(diff, w, x, dt)
+    return muladd(diff, w - dt.type(1), e, dt)
 
 
 def lerp(input, end, weight, *, out=None):
@@ -1005,12 +1042,24 @@ def _addc(name, cls, combine, input, tensor1, tensor2, value):
         value = int(value)   # torch casts the scalar to the integral result type
     x, a, b = _as(input, np_dt), _as(tensor1, np_dt), _as(tensor2, np_dt)
     try:
-        data = x + combine(a * value if value != 1 else a, b)
+        data = _addc_data(combine, x, a, b, value)
     except ValueError as e:
         raise broadcast_error(e, x, a, b) from None
     first = _kept_for(tensor1, tensor2)
     second = tensor2 if cls is AddcdivBackward0 else _kept_for(tensor2, tensor1)
     return record(cls, data, (input, tensor1, tensor2), (first, second), {"value": value})
+
+
+def _addc_data(combine, x, a, b, value):
+    """x + value*a*b (one fused multiply-add after value*a in float32/float64, as torch computes
+    addcmul) or x + value*a/b; half is computed in float32 and rounded once, as torch does."""
+    if x.dtype == np.float16:
+        x32, a32, b32 = (np.asarray(v, np.float32) for v in (x, a, b))
+        return _addc_data(combine, x32, a32, b32, value).astype(np.float16)
+    scaled = a * value if value != 1 else a
+    if combine is np.multiply and x.dtype in _FUSED:
+        return muladd(scaled, b, x, x.dtype)
+    return x + combine(scaled, b)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
@@ -1294,7 +1343,8 @@ def _binary_fast(ufunc, to_float=False):
         if ufunc is np.subtract:
             _check_sub(x, y)
         if alpha.__class__ is not int or alpha != 1:
-            y = _scaled(x, y, dt, alpha)
+            _assign(t, np.asarray(_scaled_sum(ufunc, x, y, dt, alpha)), ufunc.__name__)
+            return
         if dt is None and (y.dtype == a.dtype if type(y) is _ndarray else (a.dtype.kind != "b" or
                                                                          type(y) is bool)):
             ufunc(a, y, out=a)
@@ -1305,16 +1355,7 @@ def _binary_fast(ufunc, to_float=False):
 
 
 def _lerp_fast(t, end, weight):
-    a = t._data
-    if isinstance(weight, Tensor) or not isinstance(end, Tensor) or end._data.dtype != a.dtype or \
-            a.dtype.kind != "f":
-        _assign(t, lerp(t, end, weight)._data, "lerp")
-        return
-    diff = end._data - a
-    if -0.5 < weight < 0.5:
-        np.add(a, diff * weight, out=a)
-    else:
-        np.subtract(end._data, diff * (1 - weight), out=a)
+    _assign(t, lerp(t, end, weight)._data, "lerp")
 
 
 def _addc_fast(combine, fn):
@@ -1323,8 +1364,7 @@ def _addc_fast(combine, fn):
         if result_np_dtype(t, tensor1, tensor2) != a.dtype or a.dtype.kind != "f":
             _assign(t, fn(t, tensor1, tensor2, value=value)._data, fn.__name__)
             return
-        prod = np.multiply(tensor1._data, value) if value != 1 else tensor1._data
-        a += combine(prod, tensor2._data)
+        np.copyto(a, _addc_data(combine, a, tensor1._data, tensor2._data, value))
     return fast
 
 

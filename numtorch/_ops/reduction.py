@@ -24,7 +24,8 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap_dim, bind_methods, wrap
 from ..autograd.graph import Node
-from . import dual
+from . import _cascade, dual
+from ._cascade import sum_array
 from ._core import OUT, record, record_multi
 from ._operands import float_array
 from .inplace import inplace
@@ -152,9 +153,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     x = input._data
     acc = _acc_dtype(x, dtype)
     if dim is None and not keepdim:
-        return record(SumBackward0, x.sum(dtype=acc), (input,), attrs={"shape": x.shape})
+        return record(SumBackward0, sum_array(x, None, False, acc), (input,), attrs={"shape": x.shape})
     axis = _axes(x, dim)
-    data = x.sum(axis=axis, keepdims=keepdim, dtype=acc)
+    data = sum_array(x, axis, keepdim, acc)
     return record(SumBackward1, data, (input,), attrs={"shape": x.shape, "dims": axis, "keepdim": keepdim})
 
 
@@ -181,16 +182,24 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                                f"point or complex dtype. Got: {_legacy(x)}")
     if dim is None and not keepdim:
-        data = x.mean(dtype=acc) if x.size else np.array(np.nan, acc or x.dtype)
+        data = _mean_array(x, None, False, acc, x.size) if x.size else np.array(np.nan, acc or x.dtype)
         return record(MeanBackward0, data, (input,), attrs={"shape": x.shape, "count": x.size})
     axis = _axes(x, dim)
     count = _count(x.shape, axis)
     if count:
-        data = x.mean(axis=axis, keepdims=keepdim, dtype=acc)
+        data = _mean_array(x, axis, keepdim, acc, count)
     else:   # NaN, without NumPy's empty-slice warning
         data = np.sum(x, axis=axis, keepdims=keepdim, dtype=acc) * np.nan
     return record(MeanBackward1, data, (input,),
                   attrs={"shape": x.shape, "dims": axis, "keepdim": keepdim, "count": count})
+
+
+def _mean_array(x, axis, keepdim, acc, count):
+    """torch's CPU mean: the sum (half summed and divided in float) divided by the count."""
+    out_dtype = np.dtype(acc or x.dtype)
+    if out_dtype == np.float16:
+        return (sum_array(x, axis, keepdim, np.float32) / count).astype(out_dtype)
+    return sum_array(x, axis, keepdim, out_dtype) / count
 
 
 class NansumBackward0(Node):
@@ -203,7 +212,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     if x.dtype.kind != "f":
         return sum(input, dim, keepdim, dtype=dtype)
     axis = _axes(x, dim)
-    data = np.nansum(x, axis=axis, keepdims=keepdim, dtype=_acc_dtype(x, dtype))
+    nan = np.isnan(x)
+    data = sum_array(np.where(nan, 0, x) if nan.any() else x, axis, keepdim, _acc_dtype(x, dtype), half_copy=False)
     return record(NansumBackward0, data, (input,), (input,),
                   attrs={"shape": x.shape, "dims": axis, "keepdim": keepdim})
 
@@ -235,13 +245,24 @@ def sum_to_size(input, *size):
 # -- scans: cumsum, cumprod ---------------------------------------------------------------------
 
 
+_SCAN_ACC = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.float16): np.dtype(np.float32)}
+
+
 def _scan_array(ufunc, x, axis, reverse, exclusive, dtype=None):
-    """ufunc.accumulate along axis; reverse runs from the end, exclusive leaves out the element itself."""
+    """ufunc.accumulate along axis; reverse runs from the end, exclusive leaves out the element itself.
+
+    float32 (half) runs in float64 (float32) and each partial result is rounded, as torch's CPU
+    scans accumulate in the wider type."""
     if reverse:
         x = np.flip(x, axis)
     if exclusive and x.shape[axis]:
         x = _shifted(x, axis, ufunc.identity, dtype)
-    out = ufunc.accumulate(x, axis=axis, dtype=dtype)
+    if dtype is not None and x.dtype != dtype:
+        x = x.astype(dtype)
+    acc = _SCAN_ACC.get(x.dtype)
+    out = ufunc.accumulate(x, axis=axis, dtype=acc)
+    if acc is not None:
+        out = out.astype(x.dtype)
     return np.flip(out, axis) if reverse else out
 
 
@@ -423,15 +444,33 @@ def _var_forward(input, dim, unbiased, keepdim, correction, name):
     if dof <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
                       f"reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
-    m = x.mean(axis=axis, keepdims=True) if n else np.full([1] * x.ndim, np.nan, x.dtype)
-    dev = x - m
-    var = (dev * dev).sum(axis=axis, keepdims=keepdim) / x.dtype.type(dof)
-    if not keepdim and axis is None:
-        m = m.reshape(())
-    elif not keepdim:
-        m = np.squeeze(m, axis)
+    full = name in ("var", "std") and n and x.dtype != np.float16 and (axis is None or len(axis) == x.ndim)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var, m = (_var_all(x, n, dof, keepdim), None) if full else _welford_like(x, axis, n, dof, keepdim)
+        if name.startswith("std"):
+            var = np.sqrt(var)   # in float64, then rounded once, as torch does
     attrs = {"dims": axis, "keepdim": keepdim, "dof": dof, "count": n, "shape": x.shape}
-    return var, m.astype(x.dtype, copy=False), attrs
+    return np.asarray(var).astype(x.dtype, copy=False), m, attrs
+
+
+def _var_all(x, n, dof, keepdim):
+    """torch's var over all dims (float32/float64): the mean by its sum, then the squared deviations added
+    in float64 in torch's order; the same operations here, so the result is torch's."""
+    total = _cascade.serial_sum_sq(x, float(_mean_array(x, None, False, None, n)))
+    var = np.float64(total) / np.float64(dof)
+    return var.reshape((1,) * x.ndim) if keepdim else var
+
+
+def _welford_like(x, axis, n, dof, keepdim):
+    """(var, mean) as float64 two-pass results: torch's float64 Welford, rounded to float32, agrees with
+    them (float64 results differ in the last bits, see docs/numerics.md)."""
+    x64 = x.astype(np.float64, copy=False)
+    m = x64.mean(axis=axis, keepdims=True) if n else np.full([1] * x.ndim, np.nan)
+    dev = x64 - m
+    var = (dev * dev).sum(axis=axis, keepdims=keepdim) / np.float64(dof)
+    if not keepdim:
+        m = m.reshape(()) if axis is None else np.squeeze(m, axis)
+    return var, m.astype(x.dtype, copy=False)
 
 
 def _var_grad(g, x, dims, keepdim, dof, n):
@@ -476,7 +515,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     data, _, attrs = _var_forward(input, dim, unbiased, keepdim, correction, "std")
-    return record(StdBackward0, np.sqrt(data), (input,), (input, OUT), attrs)
+    return record(StdBackward0, data, (input,), (input, OUT), attrs)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -486,7 +525,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     data, m, attrs = _var_forward(input, dim, unbiased, keepdim, correction, "std_mean")
-    return record_multi(StdMeanBackward0, (np.sqrt(data), m), (input,), (input, OUT), attrs)
+    return record_multi(StdMeanBackward0, (data, m), (input,), (input, OUT), attrs)
 
 
 # -- max, min, amax, amin, aminmax, argmax, argmin ---------------------------------------------------
@@ -722,7 +761,7 @@ def logsumexp(input, dim, keepdim=False):
     x = float_array(input)
     axis = _axes(x, dim)
     m = _shift(x, axis)
-    data = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    data = np.log(sum_array(np.exp(x - m), axis, True)) + m
     if not keepdim:
         data = data.reshape(()) if axis is None else np.squeeze(data, axis)
     return record(LogsumexpBackward0, data, (input,), (input, OUT), {"dims": axis, "keepdim": keepdim})
@@ -811,7 +850,7 @@ def _inplace_scan(fn, ufunc):
     def method(self, dim, *, dtype=None):
         def fast(arr):
             if arr.ndim:
-                ufunc.accumulate(arr, axis=_wrap_dim(dim, arr.ndim), out=arr)
+                arr[...] = _scan_array(ufunc, arr, _wrap_dim(dim, arr.ndim), False, False)
         return inplace(self, fn, (dim,), {"dtype": dtype} if dtype is not None else None,
                        fast=fast if dtype is None else None)
     return method
