@@ -4,8 +4,8 @@ The update is torch's single-tensor algorithm, operation for operation. As in
 torch, the constructor creates every param's state at once (the `sum` filled
 with the constructor's initial_accumulator_value), so even params that never
 get a grad appear in the state_dict. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
-(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
-the same bits as the per-parameter code below.
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which agrees
+with the per-parameter code below to rounding (that code rounds multiply-adds once, like torch).
 """
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ branches as in torch: the usual one reads `step` as a Python number; with
 differentiable=True everything stays a tensor so that autograd can see it.
 capturable only matters for CUDA graphs, so on numtorch's CPU it is accepted
 and changes nothing. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
-(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
-the same bits as the per-parameter code below.
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which agrees
+with the per-parameter code below to rounding (that code rounds multiply-adds once, like torch).
 """
 from __future__ import annotations
 

@@ -1,13 +1,16 @@
-"""The optimizers' fast path: one pass over memory per parameter, bit for bit the per-parameter path.
+"""The optimizers' fast path: one pass over memory per parameter, the per-parameter path's math.
 
 torch's for-loop algorithm (numtorch's per-parameter path) makes a pass over
 memory per operation: Adam reads and writes its buffers about a dozen times.
 Here each parameter is updated by one loop that reads param, grad and state
 once and writes them once, compiled by numba when it is installed
 (`pip install numtorch[fast]`), else run by NumPy over cache-sized chunks.
-The math is kernels.py's, operation for operation the per-parameter path's,
-so the numbers are identical (tests/optim/test_fused.py checks the bits);
-that is why numtorch takes this path by default. Only foreach=False (without
+The math is kernels.py's, operation for operation the per-parameter path's;
+the per-parameter path rounds torch's fused multiply-adds (add with alpha,
+lerp, addcmul) once, as torch's CPU kernels do, while these loops round
+twice, so the two agree to the dtype's rounding (tests/optim/test_fused.py).
+numtorch takes this path by default for its speed; foreach=False gives the
+per-parameter path, which follows torch's for-loop rounding. Only foreach=False (without
 fused=True) asks for the per-parameter path, differentiable=True always
 records the update in the graph, and NUMTORCH_NUMBA=0 in the environment
 keeps numba out.
