@@ -117,39 +117,29 @@ class _ConvNd(Module):
         return self._conv_forward(input, self.weight, self.bias)
 
 
-def _conv_init(cls, self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-               padding_mode, device, dtype):
-    n = cls._nd
-    padding = padding if isinstance(padding, str) else _ntuple(padding, n)
-    _ConvNd.__init__(self, in_channels, out_channels, _ntuple(kernel_size, n), _ntuple(stride, n), padding,
-                     _ntuple(dilation, n), False, _ntuple(0, n), groups, bias, padding_mode, device, dtype)
+class _Conv(_ConvNd):
+    """Conv1d/2d/3d: one constructor with torch's signature; `_nd` says how many spatial dims."""
 
-
-class Conv1d(_ConvNd):
-    _nd = 1
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None) -> None:
-        _conv_init(Conv1d, self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                   padding_mode, device, dtype)
-
-
-class Conv2d(_ConvNd):
     _nd = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None) -> None:
-        _conv_init(Conv2d, self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                   padding_mode, device, dtype)
+        n = self._nd
+        padding = padding if isinstance(padding, str) else _ntuple(padding, n)
+        super().__init__(in_channels, out_channels, _ntuple(kernel_size, n), _ntuple(stride, n), padding,
+                         _ntuple(dilation, n), False, _ntuple(0, n), groups, bias, padding_mode, device, dtype)
 
 
-class Conv3d(_ConvNd):
+class Conv1d(_Conv):
+    _nd = 1
+
+
+class Conv2d(_Conv):
+    _nd = 2
+
+
+class Conv3d(_Conv):
     _nd = 3
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None) -> None:
-        _conv_init(Conv3d, self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                   padding_mode, device, dtype)
 
 
 class _ConvTransposeNd(_ConvNd):
