@@ -32,3 +32,4 @@ from .serialization import load, save
 from . import utils
 
 __version__ = "0.1.0"
+from . import func  # noqa: E402,F401  (torch.func: functional_call only)

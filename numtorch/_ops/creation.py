@@ -422,7 +422,10 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=No
     dt = _like_dtype(input, dtype, "empty_like")
     if device is not None:
         check_device(device)
-    return _finish(np.zeros(input._data.shape, dt), requires_grad)
+    # torch's default preserve_format keeps a (dense) input's memory order; a random fill of the
+    # result (dropout's empty_like(x).bernoulli_()) draws in memory order, so this keeps torch's masks.
+    order = "K" if memory_format is None or memory_format.name == "preserve_format" else "C"
+    return _finish(np.zeros_like(input._data, dt, order=order), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,

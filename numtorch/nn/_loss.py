@@ -21,9 +21,10 @@ from .._ops import dual
 from .._ops._core import grad_needed, record
 from .._ops.creation import ones_like
 from .._ops.linalg import vector_norm
-from .._ops.pointwise import _dtype_name, broadcast_error, minimum, result_np_dtype, where, xlogy
+from .._ops.pointwise import (_dtype_name, _no_derivative, broadcast_error, minimum, not_implemented_for,
+                              result_np_dtype, where, xlogy)
 from .._ops.shape import broadcast_tensors
-from .._tensor import Tensor
+from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import no_grad
 from ..autograd.graph import Node
 
@@ -32,7 +33,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "kl_div", "poisson_nll_loss",
     "gaussian_nll_loss", "cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss",
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "multilabel_soft_margin_loss",
-    "multi_margin_loss", "multilabel_margin_loss", "ctc_loss", "cosine_similarity", "pairwise_distance",
+    "multi_margin_loss", "multilabel_margin_loss", "ctc_loss", "cosine_similarity", "pairwise_distance", "pdist",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -580,13 +581,81 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                    "reduction": reduction, "n": n, "single": single})
 
 
-def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):
-    raise NotImplementedError("numtorch does not implement multilabel_margin_loss yet")
+# ======================================================================================
+# multilabel_margin_loss
+# ======================================================================================
+
+class MultilabelMarginLossBackward0(Node):
+    """d/dx is a constant pattern (the active hinge terms) times g; torch has no second derivative."""
+
+    def backward(self, g, x):
+        gd = dual.data(g)
+        if self.reduction == "none":
+            gs = gd.reshape(-1, 1)
+        else:
+            gs = gd / self.n if self.reduction == "mean" and self.n else gd
+        out = (self.slope * gs).astype(dual.data(x).dtype, copy=False)
+        if dual.is_tensor(g):
+            return _no_derivative("multilabel_margin_loss_backward", out, g, x),
+        return out,
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, reduction: str = "mean",
-             zero_infinity: bool = False):
-    raise NotImplementedError("numtorch does not implement ctc_loss (CTCLoss) yet")
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """sum over targets j (the row up to its first -1) and non-targets i of max(0, 1 - x_j + x_i), over C."""
+    reduction = _reduction(size_average, reduce, reduction)
+    x0 = input._data
+    if x0.dtype.kind != "f":
+        raise not_implemented_for("multilabel_margin_loss_forward_out_frame", x0.dtype)
+    if x0.ndim > 2 or (x0.size == 0 and not (x0.ndim == 2 and x0.shape[1])):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(x0.shape)}")
+    if target._data.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_dtype_name(target._data.dtype)}")
+    if target._data.shape != x0.shape:
+        raise RuntimeError(f"inconsistent target size: {list(target._data.shape)} for input of size: "
+                           f"{list(x0.shape)}")
+    single = x0.ndim <= 1
+    view = input.reshape(1, -1) if single else input
+    x, t = view._data, target._data.reshape(x0.shape if not single else (1, -1))
+    n, c = x.shape
+    if np.any((t < -1) | (t >= c)):
+        raise RuntimeError("argument #2 'target' is out of range")
+    listed = np.cumprod(t != -1, axis=1).astype(bool)        # positions before the first -1
+    rows = np.arange(n)[:, None]
+    is_target = np.zeros((n, c), bool)
+    is_target[np.broadcast_to(rows, t.shape)[listed], t[listed]] = True
+    tj = np.where(listed, t, 0)
+    z = 1 - x[rows, tj][:, :, None] + x[:, None, :]          # (n, j, i)
+    active = listed[:, :, None] & ~is_target[:, None, :] & (z > 0)
+    loss = (np.where(active, z, 0).sum((1, 2)) / c).astype(x.dtype, copy=False)
+    slope = active.sum(1).astype(x.dtype)
+    np.add.at(slope, (np.broadcast_to(rows, t.shape), tj), -active.sum(2))
+    if reduction == "mean":
+        out = np.asarray(loss.sum() / n if n else 0, x.dtype)
+    else:
+        out = _reduce_array(loss, reduction)
+    if single and reduction == "none":
+        out = out.reshape(())
+    return record(MultilabelMarginLossBackward0, out, (view,), (view,),
+                  {"slope": slope / c, "reduction": reduction, "n": n})
+
+
+# ======================================================================================
+# ctc_loss (kernel in _ctc.py)
+# ======================================================================================
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """'mean' divides each sample's loss by its target length (at least 1), then averages over the batch."""
+    from ._ctc import ctc_nll, target_lengths_array
+    reduction = _reduction(None, None, reduction)
+    loss = ctc_nll(log_probs, targets, input_lengths, target_lengths, blank, zero_infinity)
+    if zero_infinity:
+        loss = where(loss == math.inf, loss.new_zeros(()), loss)
+    if reduction == "mean":
+        return (loss / wrap(np.maximum(target_lengths_array(target_lengths), 1))).mean()
+    return loss.sum() if reduction == "sum" else loss
 
 
 # ======================================================================================
@@ -756,3 +825,61 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     if reduction not in _REDUCTIONS:
         raise ValueError(reduction + " is not valid")
     return _apply_reduction(loss, reduction)
+
+
+# ======================================================================================
+# pdist
+# ======================================================================================
+
+class PdistBackward0(Node):
+    """Each pair's distance moves x_i by +g d r / d (x_i - x_j) and x_j by minus that; torch has no
+    second derivative here."""
+
+    def backward(self, g, x):
+        xd, gd = dual.data(x), dual.data(g)
+        i, j, p = self.i, self.j, self.p
+        d = xd[i] - xd[j]
+        r = self.dist[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                slope = np.zeros_like(d)
+            elif p == 1:
+                slope = np.sign(d)
+            elif p == math.inf:
+                slope = np.sign(d) * (np.abs(d) == r)
+            elif p == 2:
+                slope = d / r
+            else:
+                slope = np.sign(d) * np.abs(d) ** (p - 1) / r ** (p - 1)
+        pair = np.where(r == 0, 0.0, slope) * gd[:, None]
+        out = np.zeros_like(xd)
+        np.add.at(out, i, pair)
+        np.add.at(out, j, -pair)
+        if dual.is_tensor(g):
+            return _no_derivative("_pdist_backward", out, g, x),
+        return out,
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """The p-norm distance of every pair of rows i < j, in row-major order."""
+    x = input._data
+    if x.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(x.shape[0], 1)
+    d = np.abs(x[i] - x[j])
+    if p == 0:
+        dist = (d != 0).sum(1).astype(x.dtype)
+    elif p == math.inf:
+        dist = d.max(1, initial=0)
+    elif p == 1:
+        dist = d.sum(1)
+    elif p == 2:
+        dist = np.sqrt((d * d).sum(1))
+    else:
+        dist = (d ** p).sum(1) ** (1 / p)
+    dist = dist.astype(x.dtype, copy=False)
+    return record(PdistBackward0, dist, (input,), (input,), {"i": i, "j": j, "p": p, "dist": dist})

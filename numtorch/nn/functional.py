@@ -578,3 +578,17 @@ from ._layers import *  # noqa: E402,F401,F403
 from ._layers import __all__ as _layers_all  # noqa: E402
 
 __all__ += _layers_all
+
+
+# ======================================================================================
+# Sampling grids (kernels and nodes in _grid.py)
+# ======================================================================================
+
+from ._grid import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]
+
+from ._gumbel import gumbel_softmax  # noqa: E402
+from ._loss import pdist  # noqa: E402  (listed in __all__ with the other _loss exports)
+
+__all__ += ["gumbel_softmax"]

@@ -1,7 +1,8 @@
 """RNN / LSTM / GRU and their cells against torch 2.13 with weights copied from torch's modules:
 outputs, h_n / c_n, gradients of inputs, initial states and every parameter, for layers x
 bidirectional x batch_first, unbatched inputs, dropout between layers, second derivatives, the
-module contract (names, shapes, init, repr) and torch's errors."""
+module contract (names, shapes, init, repr) and torch's errors. Packed batches:
+test_packed_sequence.py."""
 import numpy as np
 import pytest
 import torch
@@ -264,8 +265,7 @@ def test_errors_match_torch(expr):
     assert str(ours.value) == str(theirs.value)
 
 
-def test_dropout_warning_and_packed_sequences():
+def test_dropout_warning():
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
         numtorch.nn.GRU(4, 3, dropout=0.5)
-    with pytest.raises(NotImplementedError, match="PackedSequence"):
-        numtorch.nn.LSTM(4, 3)((numtorch.zeros(3, 4), numtorch.tensor([2, 1])))
+    # PackedSequence inputs: tests/nn/test_packed_sequence.py

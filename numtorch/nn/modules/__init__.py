@@ -47,3 +47,6 @@ from .upsampling import *  # noqa: E402,F401,F403
 
 __all__ += [name for m in (_batchnorm, _conv, _dropout, _fold, _instancenorm, _normalization, _padding, _pixelshuffle,
                            _pooling, _sparse, _upsampling) for name in m.__all__]
+
+from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer  # noqa: E402
+__all__ += ["Transformer", "TransformerDecoder", "TransformerDecoderLayer"]

@@ -15,10 +15,10 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 
-def _check_not_packed(input) -> None:
-    if not isinstance(input, Tensor):
-        raise NotImplementedError(f"numtorch's recurrent layers take Tensors; {type(input).__name__} inputs "
-                                  "(PackedSequence) are not supported")
+def _packed_class():
+    """nn.utils.rnn.PackedSequence, imported on use so nn.modules does not import nn.utils."""
+    from ..utils.rnn import PackedSequence
+    return PackedSequence
 
 
 class RNNBase(Module):
@@ -94,8 +94,13 @@ class RNNBase(Module):
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
                                f"{input.size(-1)}")
 
+    def _mini_batch(self, input: Tensor, batch_sizes) -> int:
+        if batch_sizes is not None:
+            return int(batch_sizes[0])
+        return input.size(0) if self.batch_first else input.size(1)
+
     def get_expected_hidden_size(self, input: Tensor, batch_sizes=None) -> tuple:
-        batch = input.size(0) if self.batch_first else input.size(1)
+        batch = self._mini_batch(input, batch_sizes)
         dirs = 2 if self.bidirectional else 1
         return (self.num_layers * dirs, batch, self.proj_size if self.proj_size > 0 else self.hidden_size)
 
@@ -131,7 +136,6 @@ class RNNBase(Module):
 
     def _batched(self, input: Tensor):
         """(input with a batch dim, was it batched)."""
-        _check_not_packed(input)
         if input.dim() not in (2, 3):
             raise ValueError(self._dim_message.format(type(self).__name__, input.dim()))
         batched = input.dim() == 3
@@ -139,14 +143,24 @@ class RNNBase(Module):
             input = input.unsqueeze(0 if self.batch_first else 1)
         return input, batched
 
-    def _zeros(self, input: Tensor, size: int) -> Tensor:
+    def _zeros(self, input: Tensor, size: int, batch_sizes=None) -> Tensor:
         dirs = 2 if self.bidirectional else 1
-        batch = input.size(0) if self.batch_first else input.size(1)
-        return zeros(self.num_layers * dirs, batch, size, dtype=input.dtype)
+        return zeros(self.num_layers * dirs, self._mini_batch(input, batch_sizes), size, dtype=input.dtype)
 
-    def _run(self, input, hx):
+    def _run(self, input, hx, batch_sizes=None):
         return _rnn.rnn(self.mode, input, hx, self._flat_weights, self.bias, self.num_layers, self.dropout,
-                        self.training, self.bidirectional, self.batch_first)
+                        self.training, self.bidirectional, self.batch_first, batch_sizes)
+
+    def _forward_packed(self, packed, hx, zero_state):
+        """torch's PackedSequence path: the initial state (given in the caller's batch order, or
+        zero_state(data, batch_sizes)) is put in packed order, the final one back in the caller's."""
+        input, batch_sizes, sorted_indices, unsorted_indices = packed
+        hx = zero_state(input, batch_sizes) if hx is None else self.permute_hidden(hx, sorted_indices)
+        self.check_forward_args(input, hx, batch_sizes)
+        output, *hidden = self._run(input, hx, batch_sizes)
+        hidden = hidden[0] if len(hidden) == 1 else tuple(hidden)
+        return type(packed)(output, batch_sizes, sorted_indices, unsorted_indices), \
+            self.permute_hidden(hidden, unsorted_indices)
 
     def _unbatch(self, output, batched):
         return output if batched else output.squeeze(0 if self.batch_first else 1)
@@ -196,6 +210,8 @@ class RNN(RNNBase):
     _dim_message = "{}: Expected input to be 2D or 3D, got {}D tensor instead"
 
     def forward(self, input, hx=None):
+        if isinstance(input, _packed_class()):
+            return self._forward_packed(input, hx, lambda x, sizes: self._zeros(x, self.hidden_size, sizes))
         input, batched = self._batched(input)
         if hx is None:
             hx = self._zeros(input, self.hidden_size)
@@ -226,7 +242,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input: Tensor, batch_sizes=None) -> tuple:
-        batch = input.size(0) if self.batch_first else input.size(1)
+        batch = self._mini_batch(input, batch_sizes)
         return (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
 
     def check_forward_args(self, input, hidden, batch_sizes=None) -> None:
@@ -241,11 +257,16 @@ class LSTM(RNNBase):
             return hx
         return hx[0].index_select(1, permutation), hx[1].index_select(1, permutation)
 
+    def _zero_state(self, input, batch_sizes=None):
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        return self._zeros(input, real_hidden, batch_sizes), self._zeros(input, self.hidden_size, batch_sizes)
+
     def forward(self, input, hx=None):
+        if isinstance(input, _packed_class()):
+            return self._forward_packed(input, hx, self._zero_state)
         input, batched = self._batched(input)
         if hx is None:
-            real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
-            hx = (self._zeros(input, real_hidden), self._zeros(input, self.hidden_size))
+            hx = self._zero_state(input)
         else:
             want = 3 if batched else 2
             if hx[0].dim() != want or hx[1].dim() != want:
