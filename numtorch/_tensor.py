@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dtype
 from ._device import CPU, check_device
+from ._size import Size
 
 __all__ = ["Tensor", "wrap", "bind_methods", "legacy_type_name"]
 
@@ -52,7 +53,6 @@ class Tensor:
     # -- core attributes -----------------------------------------------------------
     @property
     def shape(self):
-        from ._size import Size
         return Size(self._data.shape)
 
     def size(self, dim=None):
@@ -313,8 +313,7 @@ class Tensor:
     def __complex__(self) -> complex:
         return complex(self.item())
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # identity, as torch's; object's C slot keeps dict lookups in the engine fast
 
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:

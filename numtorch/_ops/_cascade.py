@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _loops
+
 __all__ = []  # internal
 
 _ACC = {np.dtype(np.float16): np.dtype(np.float32)}   # torch adds half in float
@@ -88,8 +90,23 @@ def _runs(x, step):
     return total, x[full:]
 
 
+def _compiled(name: str, x):
+    """The compiled twin (_loops.py) of `name` on a 2-D float32/float64 x, or None."""
+    if x.ndim != 2 or x.dtype not in _loops.DTYPES:
+        return None
+    loop = _loops.LOOPS.get(name, x.size)
+    if loop is None:
+        return None
+    out = np.empty(x.shape[1], x.dtype)
+    loop(x, out)
+    return out
+
+
 def _cascade(x):
     """torch's multi_row_sum: runs of 2**p rows summed in sequence, over four levels."""
+    out = _compiled("cascade", x)
+    if out is not None:
+        return out
     n = x.shape[0]
     step = 1 << max(4, (n - 1).bit_length() // 4)
     if n < step:
@@ -106,6 +123,9 @@ def _cascade(x):
 
 def _row_sum(x):
     """torch's row_sum: 4 interleaved cascades, the leftover rows added to the first, then the 4 in order."""
+    out = _compiled("row_sum", x)
+    if out is not None:
+        return out
     n = x.shape[0]
     n4 = n // 4
     if not n4:

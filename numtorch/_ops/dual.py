@@ -144,16 +144,19 @@ def ones_like(x):
 
 # -- shape and indexing rules (numtorch._ops.shape / indexing) -------------------------
 
-def embed(g, shape, at):
+def embed(g, shape, at, distinct=False):
     """zeros(shape) holding g at `at`: a view function (g fills that view of the zeros) or an
-    index tuple (np.add.at semantics: repeated indices add up). The backward of every view and
-    index op; its own backward is `at` applied to the grad-of-grad."""
+    index tuple (np.add.at semantics: repeated indices add up; `distinct` says there are none,
+    and a plain assignment does). The backward of every view and index op; its own backward
+    is `at` applied to the grad-of-grad."""
     if isinstance(g, Tensor):
         from .indexing import embed as embed_t
         return embed_t(g, shape, at)
     out = np.zeros(shape, g.dtype)
     if callable(at):
         at(out)[...] = g
+    elif distinct:
+        out[at] = g
     else:
         np.add.at(out, at, g)
     return out

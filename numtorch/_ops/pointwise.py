@@ -29,7 +29,7 @@ from .. import _dtype
 from .._tensor import Tensor, bind_methods, wrap
 from ..autograd.grad_mode import _state
 from ..autograd.graph import Node
-from . import _erf, dual
+from . import _erf, _loops, dual
 from ._core import OUT, record
 from ._fma import muladd
 from ._operands import binary_operands
@@ -1187,7 +1187,9 @@ sgn = _unary("sgn", sign_array, NONE, lambda g: dual.zeros_like(g), nonfloat=_ke
 def _relu_kernel(x):
     if x.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
-    return np.maximum(x, 0)
+    out = _loops.run("relu", x)
+    # zeros first, as torch keeps -0.0; a row of zeros rather than a scalar runs NumPy's SIMD loop
+    return np.maximum(np.zeros(x.shape[-1:], x.dtype), x) if out is None else out
 
 
 class ThresholdBackwardBackward0(Node):
@@ -1200,7 +1202,11 @@ class ThresholdBackwardBackward0(Node):
 
 
 def _relu_grad(g, y):
-    keep = ~(dual.data(y) <= 0)   # a NaN output passes the gradient, as torch's threshold_backward does
+    if not isinstance(y, Tensor):
+        out = _loops.run("relu_backward", g, y)
+        if out is not None:
+            return out
+    keep = dual.data(y) != 0   # y >= 0 or NaN: a NaN output passes the gradient, as torch's threshold_backward does
     if isinstance(y, Tensor):
         data = np.where(keep, dual.data(g), np.zeros((), y._data.dtype))
         return record(ThresholdBackwardBackward0, data, (g, y), (), {"keep": keep})
@@ -1209,7 +1215,7 @@ def _relu_grad(g, y):
 
 
 relu = _unary("relu", _relu_kernel, Y, _relu_grad, nonfloat=_keep)
-relu.inplace_kernel = lambda a, out: np.maximum(a, 0, out=out)
+relu.inplace_kernel = lambda a, out: np.maximum(np.zeros(a.shape[-1:], a.dtype), a, out=out)
 neg.kernel = np.negative
 absolute = abs
 arcsin, arccos, arctan = asin, acos, atan

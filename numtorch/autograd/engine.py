@@ -235,7 +235,6 @@ def _conform(g, meta, as_tensors):
         if not isinstance(g, Tensor):
             g = wrap(np.asarray(g))
         if g._data.shape != shape:
-            from .._ops import dual
             g = dual.sum_to(g, shape)
         if g._data.dtype != dtype:
             g = g.to(_dtype_of(dtype))
@@ -245,7 +244,6 @@ def _conform(g, meta, as_tensors):
             return g
         g = np.asarray(g)
     if g.shape != shape:
-        from .._ops import dual
         g = dual.sum_to(g, shape)
     if g.dtype != dtype:
         g = g.astype(dtype)
@@ -360,3 +358,6 @@ def _call_post_hooks(node, gins, grads, as_tensors):
         if out is not None:
             gin_t = tensors(out)
     return tuple(None if g is None else (g if as_tensors else g._data) for g in gin_t)
+
+
+from .._ops import dual  # noqa: E402  (numtorch._ops needs this module first)

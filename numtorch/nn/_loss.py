@@ -349,6 +349,8 @@ class NllLossBackward0(Node):
     """-w[t] * g placed at each (sample, target class); linear in g, so its own derivative
     reads the grad-of-grad back at the same places."""
 
+    distinct = False    # the places are known to be distinct (one per row)
+
     def backward(self, g):
         if self.reduction == "none":
             gv = (g if self.out_at is None else g[self.out_at]) * self.coef
@@ -356,7 +358,7 @@ class NllLossBackward0(Node):
             gv = g / self.total_weight * self.coef
         else:
             gv = g * self.coef
-        return dual.embed(gv, self.shape, self.at),
+        return dual.embed(gv, self.shape, self.at, self.distinct),
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -377,6 +379,9 @@ def _nll_kernel(cls, input: Tensor, target: Tensor, weight, reduction: str, igno
     if weight is not None and (weight.dim() != 1 or weight.numel() != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
+    if x.ndim == 2 and weight is None and t.dtype == np.int64 and not 0 <= ignore_index < n_classes and \
+            not (t.view(np.uint64) >= n_classes).any():   # negative targets wrap around to huge values
+        return _nll_every_row(cls, input, t, reduction)
     if single:
         scores, tt = x[None], t.reshape(1)
     else:
@@ -422,15 +427,37 @@ def _nll_kernel(cls, input: Tensor, target: Tensor, weight, reduction: str, igno
                                              "shape": x.shape, "total_weight": total_weight})
 
 
+def _nll_every_row(cls, input: Tensor, t: np.ndarray, reduction: str) -> Tensor:
+    """_nll_kernel's commonest case, in fewer NumPy calls: (N, C) scores, no class weights, every target a
+    class; the same arithmetic (each weight is 1)."""
+    x = input._data
+    n = t.shape[0]
+    rows = np.arange(n)
+    loss = -x[rows, t]
+    total_weight = x.dtype.type(n)
+    if reduction == "none":
+        out = loss
+    elif reduction == "sum":
+        out = np.asarray(loss.sum(), x.dtype)
+    else:
+        out = np.asarray(loss.sum() / total_weight if n else np.nan, x.dtype)
+    if not grad_needed(input):
+        return record(cls, out, (input,))
+    return record(cls, out, (input,), attrs={"reduction": reduction, "coef": np.full(t.shape, -1, x.dtype),
+                                             "at": (rows, t), "out_at": None, "shape": x.shape,
+                                             "total_weight": total_weight, "distinct": True})
+
+
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     reduction = _reduction(size_average, reduce, reduction)
     _no_grad_arg(weight, "weight", "nll_loss_forward")
-    ndim = input.dim()
+    shape = input._data.shape
+    ndim = len(shape)
     if ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {ndim})")
     tshape = target._data.shape
-    if ndim != 1 and input.shape[0] != (tshape[0] if tshape else 0):
+    if ndim != 1 and shape[0] != (tshape[0] if tshape else 0):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({tshape[0] if tshape else 0}).")
     if ndim <= 2:
