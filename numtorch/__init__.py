@@ -30,6 +30,9 @@ from . import optim
 from . import linalg
 from .serialization import load, save
 from . import utils
+from ._settings import *  # noqa: F401,F403 - constants and recorded-only switches (set_num_threads, ...)
+from . import backends
+from ._nn_aliases import *  # noqa: F401,F403 - torch.conv2d, torch.dropout, ... (nn.functional's ops)
 
 __version__ = "0.1.0"
 from . import func  # noqa: E402,F401  (torch.func: functional_call only)

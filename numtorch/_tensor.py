@@ -124,6 +124,22 @@ class Tensor:
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
 
+    def storage_offset(self) -> int:
+        """Elements between the start of the base tensor's data and this view's first element."""
+        root = self._base._data if self._base is not None else self._data
+        return (self.data_ptr() - root.__array_interface__["data"][0]) // self._data.itemsize
+
+    is_cpu = True
+
+    def is_inference(self) -> bool:
+        """False: inference_mode in numtorch is no_grad and makes ordinary tensors."""
+        return False
+
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
+                          pin_memory=False) -> "Tensor":
+        """Contiguous, like numtorch's empty_strided: storage layout always follows the shape."""
+        return self.new_empty(size, dtype=dtype, device=device, requires_grad=requires_grad)
+
     @property
     def _version(self) -> int:
         return self._vc[0]

@@ -9,7 +9,14 @@ from .pointwise import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .rounding import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
-from . import comparison, conversion, creation, indexing, linalg, pointwise, reduction, rounding, shape
+from .composite import *  # noqa: F401,F403
+from .counting import *  # noqa: F401,F403
+from .special import *  # noqa: F401,F403
+from .linalg_aliases import *  # noqa: F401,F403
+from . import inplace_views  # noqa: F401 - binds Tensor.t_, transpose_, squeeze_, ...
+from . import (comparison, composite, conversion, counting, creation, indexing, linalg, linalg_aliases, pointwise,
+               reduction, rounding, shape, special)
 
-__all__ = [n for m in (comparison, conversion, creation, indexing, linalg, pointwise, reduction, rounding, shape)
+__all__ = [n for m in (comparison, composite, conversion, counting, creation, indexing, linalg, linalg_aliases,
+                       pointwise, reduction, rounding, shape, special)
            for n in m.__all__]

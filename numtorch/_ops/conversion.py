@@ -18,6 +18,7 @@ from .._tensor import Tensor, _LEGACY, bind_methods, legacy_type_name, wrap
 from ..autograd.graph import Node
 from . import dual
 from ._core import record
+from ._operands import checked_int
 from .inplace import inplace
 
 
@@ -218,7 +219,8 @@ def fill_(self, value):
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value._data.ndim} dimensions.")
-    v = value._data if isinstance(value, Tensor) else value
+    v = value._data if isinstance(value, Tensor) else checked_int(value, self._data.dtype)
+    value = v if type(v) is int else value
     return inplace(self, _filled, (value,), fast=lambda a: a.fill(v))
 
 

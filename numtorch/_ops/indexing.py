@@ -27,6 +27,7 @@ from .._tensor import Tensor, _wrap_dim, bind_methods, wrap
 from ..autograd.graph import Node
 from . import dual
 from ._core import OUT, record
+from ._operands import checked_int
 from .inplace import grad_recording, inplace
 from .shape import AliasBackward0, SelectBackward0, SliceBackward0, basic_view, expand, reshape
 
@@ -313,6 +314,8 @@ def _setitem(self, index, value):
     elif isinstance(value, (list, tuple)):
         from .._tensor import legacy_type_name
         raise TypeError(f"can't assign a {type(value).__name__} to a {legacy_type_name(self)}")
+    else:
+        value = checked_int(value, x.dtype)
     if cls is None and _has_int(items):
         basic, bcls, adv = _split_ints(items, x.shape)
         try:
@@ -824,7 +827,7 @@ def masked_fill(input, mask, value):
                                f"{value._data.ndim} dimension(s).")
         data = np.where(m, value._data.astype(x.dtype), x)
         return record(MaskedFillBackward1, data, (input, mask, value), attrs={"mask": m})
-    data = np.where(m, np.asarray(value).astype(x.dtype), x)
+    data = np.where(m, np.asarray(checked_int(value, x.dtype)).astype(x.dtype), x)
     return record(MaskedFillBackward0, data, (input, mask), attrs={"mask": m})
 
 
@@ -841,7 +844,7 @@ def masked_fill_(self, mask, value):
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value._data.ndim} dimension(s).")
-    v = value._data if isinstance(value, Tensor) else value
+    v = value._data if isinstance(value, Tensor) else checked_int(value, self._data.dtype)
     return inplace(self, masked_fill, (mask, value), fast=lambda a: np.copyto(a, v, casting="unsafe", where=m))
 
 

@@ -121,7 +121,25 @@ def inplace(t: Tensor, fn, args=(), kwargs=None, fast=None) -> Tensor:
     t._vc[0] += 1
     if t._base is not None:
         t._view_version = t._vc[0]   # its history was just rebuilt
+    if res.grad_fn is not None and res.grad_fn._saved:
+        _track_saved_output(res, t)
     return t
+
+
+def _track_saved_output(res: Tensor, t: Tensor) -> None:
+    """Make an output the op saved for backward follow `t`'s version counter.
+
+    The op ran on a snapshot, so its saved output has a private counter that no later write bumps;
+    the result now lives in `t`, so a later in-place op on `t` (or a view of it) must invalidate
+    the saved value, as in torch (`y.exp_(); y.mul_(2)` then fails in backward).
+    """
+    node = res.grad_fn
+    versions = list(node._versions)
+    for i, s in enumerate(node._saved):
+        if isinstance(s, Tensor) and s._saved_output and s._vc is res._vc:
+            s._vc = t._vc
+            versions[i] = t._vc[0]
+    node._versions = tuple(versions)
 
 
 class CopySlices(Node):

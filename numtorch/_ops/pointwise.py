@@ -32,7 +32,7 @@ from ..autograd.graph import Node
 from . import _erf, _loops, dual
 from ._core import OUT, record
 from ._fma import muladd
-from ._operands import binary_operands
+from ._operands import binary_operands, checked_int
 from .inplace import _check_cast, inplace
 
 _ndarray = np.ndarray
@@ -113,7 +113,7 @@ def _as(x, np_dt):
     if isinstance(x, Tensor):
         x = x._data
         return x if x.dtype == np_dt else x.astype(np_dt)
-    return x
+    return checked_int(x, np_dt)
 
 
 def _with_out(result, out, name=None):
@@ -264,6 +264,7 @@ def _check_sub(x, y) -> None:
 
 def _scaled(x, y, dt, alpha):
     """alpha * y with torch's checks on alpha (an integral result takes no float alpha)."""
+    alpha = checked_int(alpha, dt or np.result_type(x, y))
     if type(alpha) is bool:
         if (dt or np.result_type(x, y)).kind != "b":
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
@@ -525,7 +526,7 @@ def _pow_tensor_number(input, exponent):
         else:
             data = np.power(x, exponent)
     else:
-        x, y, dt = binary_operands(input, exponent)
+        x, y, dt = binary_operands(input, checked_int(exponent, x.dtype))
         if (dt or np.result_type(x, y)).kind in "iu" and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         data = _power(x, y, dt)

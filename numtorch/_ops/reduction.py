@@ -10,7 +10,8 @@ that a scan's derivative is again a scan of the same op, to any order.
 from __future__ import annotations
 
 __all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "count_nonzero", "cumprod", "cumsum",
-           "log_softmax", "logsumexp", "max", "mean", "median", "min", "mode", "nanmean", "nansum", "prod",
+           "log_softmax", "logcumsumexp", "logsumexp", "max", "mean", "median", "min", "mode", "nanmean",
+           "nanmedian", "nansum", "prod",
            "softmax", "std", "std_mean", "sum", "sum_to_size", "var", "var_mean"]
 
 import builtins
@@ -374,6 +375,34 @@ cumsum = _scan_op(CumsumBackward0, np.add, "cumsum")
 cumprod = _scan_op(CumprodBackward0, np.multiply, "cumprod")
 
 
+class LogcumsumexpBackward0(Node):
+    """d out_j / d x_i = exp(x_i - out_j) for i <= j, summed over j against the incoming grad.
+
+    Written over an (n, n) grid of exponents that are all <= 0 (entries j < i masked to -inf), so
+    nothing overflows whatever the range of x; memory grows as n**2 per slice."""
+
+    def backward(self, g, x, out):
+        axis = self.axis
+        if dual.data(x).ndim == 0:
+            return g,
+        xt, ot, gt = (dual.transpose(t, axis, -1) for t in (x, out, g))
+        n = dual.data(xt).shape[-1]
+        upper = np.triu(np.ones((n, n), bool))
+        w = dual.exp(dual.where(upper, dual.unsqueeze(xt, -1) - dual.unsqueeze(ot, -2), -np.inf))
+        return dual.transpose(dual.sum(w * dual.unsqueeze(gt, -2), -1), axis, -1),
+
+
+def logcumsumexp(input, dim, *, out=None):
+    x = input._data
+    if x.dtype.kind != "f":
+        from .pointwise import not_implemented_for
+        raise not_implemented_for("logcumsumexp_out_cpu", x.dtype)
+    axis = _wrap_dim(dim, x.ndim)
+    data = np.logaddexp.accumulate(x, axis=axis) if x.ndim else x.copy()
+    res = record(LogcumsumexpBackward0, data, (input,), (input, OUT), {"axis": axis})
+    return res if out is None else _copy_out(res, out)
+
+
 def _copy_out(res, out):
     from .pointwise import _with_out
     return _with_out(res, out)
@@ -714,14 +743,19 @@ def _median_index(x, axis):
     return idx
 
 
-def median(input, dim=None, keepdim=False):
+def _median_like(input, dim, keepdim, name, pick, all_cls, dim_cls, result_type):
+    """median and nanmedian: the picked entry of the flattened input, or (values, indices) along dim."""
     if dim is None:
         x = input._data
         if x.size == 0:
-            return record(MedianBackward0, np.array(np.nan, x.dtype), (input,), (input, OUT))
+            return record(all_cls, np.array(np.nan, x.dtype), (input,), (input, OUT))
         flat = x.reshape(-1)
-        return record(MedianBackward0, flat[_median_index(flat, 0)[0]], (input,), (input, OUT))
-    return _select_dim(input, dim, keepdim, "median", _median_index, MedianBackward1, _median_t)
+        return record(all_cls, flat[pick(flat, 0)[0]], (input,), (input, OUT))
+    return _select_dim(input, dim, keepdim, name, pick, dim_cls, result_type)
+
+
+def median(input, dim=None, keepdim=False):
+    return _median_like(input, dim, keepdim, "median", _median_index, MedianBackward0, MedianBackward1, _median_t)
 
 
 def _mode_index(x, axis):
@@ -734,6 +768,24 @@ def _mode_index(x, axis):
         best = int(np.argmax(counts))
         out[r] = len(row) - 1 - int(np.argmax((inverse == best)[::-1]))
     return np.expand_dims(out.reshape(moved.shape[:-1]), axis)
+
+
+def _nanmedian_index(x, axis):
+    """torch's nanmedian pick: the lower median of the non-NaN entries (NaN only if all are)."""
+    order = np.argsort(x, axis=axis, kind="stable")             # NaNs sort last
+    valid = x.shape[axis] - np.isnan(x).sum(axis=axis, keepdims=True) if x.dtype.kind == "f" else x.shape[axis]
+    k = np.where(np.asarray(valid) > 0, (np.asarray(valid) - 1) // 2, 0)
+    return np.take_along_axis(order, np.broadcast_to(k, order.shape[:axis] + (1,) + order.shape[axis + 1:]), axis)
+
+
+NanmedianBackward0 = type("NanmedianBackward0", (_ValueAll,), {})
+NanmedianBackward1 = type("NanmedianBackward1", (_ValueDim,), {})
+_nanmedian_t = return_type("nanmedian", "values indices")
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    return _median_like(input, dim, keepdim, "nanmedian", _nanmedian_index, NanmedianBackward0, NanmedianBackward1,
+                        _nanmedian_t)
 
 
 def mode(input, dim=-1, keepdim=False):
@@ -859,7 +911,7 @@ def _inplace_scan(fn, ufunc):
 bind_methods(
     sum=sum, mean=mean, nansum=nansum, nanmean=nanmean, sum_to_size=sum_to_size, prod=prod,
     var=var, std=std, max=max, min=min, amax=amax, amin=amin, aminmax=aminmax, argmax=argmax, argmin=argmin,
-    median=median, mode=mode, logsumexp=logsumexp, softmax=softmax, log_softmax=log_softmax,
+    median=median, nanmedian=nanmedian, logcumsumexp=logcumsumexp, mode=mode, logsumexp=logsumexp, softmax=softmax, log_softmax=log_softmax,
     cumsum=cumsum, cumprod=cumprod, cumsum_=_inplace_scan(cumsum, np.add),
     cumprod_=_inplace_scan(cumprod, np.multiply), all=all, any=any, count_nonzero=count_nonzero,
 )

@@ -1,0 +1,5 @@
+"""torch.backends.openmp: numtorch runs on one thread, without OpenMP."""
+
+
+def is_available() -> bool:
+    return False
