@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
+import pytest
 import torch
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -172,3 +174,14 @@ def away_from(*points, margin=0.05):
             out.append(a)
         return out
     return avoid
+
+
+def row_tests(rows):
+    """A test module's `test_row = row_tests(ROWS)`: every row checked on hypothesis-drawn shapes."""
+    @pytest.mark.parametrize("row", rows, ids=lambda r: r.name)
+    def test_row(row):
+        @given(row.shapes)
+        def check(shape_tuple):
+            check_row(row, shape_tuple)
+        check()
+    return test_row

@@ -3,11 +3,10 @@ grad_fn names, in-place forms, reprs, dropout."""
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 
 import numtorch
 from tests.nn.util import assert_close, np_of
-from tests.optable import Row, away_from, check_row, fixed, shapes
+from tests.optable import Row, away_from, fixed, row_tests, shapes
 
 
 def F(m):
@@ -56,12 +55,7 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_row(row):
-    @given(row.shapes)
-    def check(shape_tuple):
-        check_row(row, shape_tuple)
-    check()
+test_row = row_tests(ROWS)
 
 
 GRAD_FN_CASES = [

@@ -4,11 +4,10 @@ forward, grad and grad-of-grad via the op table, plus dtypes, edge cases and tor
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 
 import numtorch
 from tests.ops.test_reduction import nl, spread
-from tests.optable import Row, check_row, fixed, shapes
+from tests.optable import Row, fixed, row_tests, shapes
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -69,12 +68,7 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_row(row):
-    @given(row.shapes)
-    def check(shape_tuple):
-        check_row(row, shape_tuple)
-    check()
+test_row = row_tests(ROWS)
 
 
 def _same(fn):

@@ -2,10 +2,9 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 
 import numtorch
-from tests.optable import Row, check_row, fixed, shapes
+from tests.optable import Row, fixed, row_tests, shapes
 
 
 def nl(f):
@@ -71,12 +70,7 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_row(row):
-    @given(row.shapes)
-    def check(shape_tuple):
-        check_row(row, shape_tuple)
-    check()
+test_row = row_tests(ROWS)
 
 
 VALUES = np.array([[-2.7, -0.5, 0.0], [0.4, 1.5, 300.2]])

@@ -4,10 +4,9 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 
 import numtorch
-from tests.optable import Row, check_row, fixed, same_shapes, shapes
+from tests.optable import Row, fixed, row_tests, same_shapes, shapes
 
 
 def nl(f):
@@ -139,12 +138,7 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_row(row):
-    @given(row.shapes)
-    def check(shape_tuple):
-        check_row(row, shape_tuple)
-    check()
+test_row = row_tests(ROWS)
 
 
 def both(fn, *arrays):

@@ -5,12 +5,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import numtorch
-from tests.optable import Row, away_from, check_row, fixed, shapes
+from tests.optable import Row, away_from, fixed, row_tests, shapes
 
 # numtorch silences NumPy's IEEE warnings (inf - inf, log(0)) from its own code; pytest's capture
 # bypasses that package filter, so the tests restate it.
@@ -185,12 +184,7 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_row(row):
-    @given(row.shapes)
-    def check(shape_tuple):
-        check_row(row, shape_tuple)
-    check()
+test_row = row_tests(ROWS)
 
 
 # -- helpers ------------------------------------------------------------------------------------

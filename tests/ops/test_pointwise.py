@@ -5,10 +5,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 
 import numtorch
-from tests.optable import Row, away_from, check_row, same_shapes, shapes
+from tests.optable import Row, away_from, check_row, row_tests, same_shapes, shapes
 
 # -- the op table ----------------------------------------------------------------------------------
 
@@ -169,12 +168,7 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_row(row):
-    @given(row.shapes)
-    def check(shape_tuple):
-        check_row(row, shape_tuple)
-    check()
+test_row = row_tests(ROWS)
 
 
 def test_broadcast_shapes_with_empty_and_zero_dim():

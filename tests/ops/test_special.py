@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 
 import numtorch
-from tests.optable import Row, away_from, check_row, shapes
+from tests.optable import Row, away_from, row_tests, shapes
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -27,12 +26,7 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_row(row):
-    @given(row.shapes)
-    def check(shape_tuple):
-        check_row(row, shape_tuple)
-    check()
+test_row = row_tests(ROWS)
 
 
 POINTS = [0.0, -1.0, -2.5, 1e-3, 3.0, 0.5, 7.3, 25.0, -0.3, float("inf"), float("nan"), 1e-8, 100.5, 40.0, -30.0]
