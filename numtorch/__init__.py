@@ -33,6 +33,6 @@ from . import utils
 from ._settings import *  # noqa: F401,F403 - constants and recorded-only switches (set_num_threads, ...)
 from . import backends
 from ._nn_aliases import *  # noqa: F401,F403 - torch.conv2d, torch.dropout, ... (nn.functional's ops)
+from . import func  # torch.func: functional_call only
 
 __version__ = "0.1.0"
-from . import func  # noqa: E402,F401  (torch.func: functional_call only)

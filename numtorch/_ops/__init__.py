@@ -13,10 +13,11 @@ from .composite import *  # noqa: F401,F403
 from .counting import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .linalg_aliases import *  # noqa: F401,F403
+from .decomp import *  # noqa: F401,F403
 from . import inplace_views  # noqa: F401 - binds Tensor.t_, transpose_, squeeze_, ...
-from . import (comparison, composite, conversion, counting, creation, indexing, linalg, linalg_aliases, pointwise,
-               reduction, rounding, shape, special)
+from . import (comparison, composite, conversion, counting, creation, decomp, indexing, linalg, linalg_aliases,
+               pointwise, reduction, rounding, shape, special)
 
-__all__ = [n for m in (comparison, composite, conversion, counting, creation, indexing, linalg, linalg_aliases,
-                       pointwise, reduction, rounding, shape, special)
+__all__ = [n for m in (comparison, composite, conversion, counting, creation, decomp, indexing, linalg,
+                       linalg_aliases, pointwise, reduction, rounding, shape, special)
            for n in m.__all__]

@@ -624,7 +624,7 @@ def cross(input, other, dim=None, *, out=None):
     return linalg_cross(input, other, dim=dim, out=out)
 
 
-# -- inv, det, solve, cholesky, svdvals ------------------------------------------------------------
+# -- inv, det, solve, cholesky -------------------------------------------------------------------
 
 
 def _square(x, name):
@@ -783,25 +783,6 @@ def _not_positive_definite(x):
                        "positive-definite.")
 
 
-class LinalgSvdBackward0(Node):
-    def backward(self, g):
-        if isinstance(g, Tensor):
-            raise NotImplementedError("double backward through singular values (svdvals, matrix_norm with "
-                                      "ord=2, -2 or 'nuc') is not supported by numtorch")
-        return (self.u * g[..., None, :]) @ self.vh,
-
-
-def svdvals(A, *, driver=None, out=None):
-    x = A._data
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"linalg.svd: Expected a floating point or complex tensor as input. Got {_legacy(x)}")
-    if x.ndim < 2:
-        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
-    u, s, vh = np.linalg.svd(x, full_matrices=False)
-    res = record(LinalgSvdBackward0, s.astype(x.dtype, copy=False), (A,), attrs={"u": u, "vh": vh})
-    return res if out is None else _out(res, out)
-
-
 # -- norms ------------------------------------------------------------------------------------------
 
 
@@ -915,6 +896,7 @@ def _singular_norm(A, ord, d0, d1, keepdim, dtype):
     if dtype is not None:
         A = A.to(dtype)
     moved = A.permute([d for d in range(A._data.ndim) if d not in (d0, d1)] + [d0, d1])
+    from .decomp import svdvals   # decomp builds on this module
     s = svdvals(moved)
     res = _sum(s, -1) if ord == "nuc" else (amax if ord > 0 else amin)(s, -1)
     if keepdim:

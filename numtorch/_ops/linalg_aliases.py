@@ -61,3 +61,38 @@ def slogdet(input):
 
 
 bind_methods(cholesky=cholesky, matrix_power=matrix_power, logdet=logdet, slogdet=slogdet)
+
+
+# -- torch.linalg spellings of the ops above (numtorch.linalg imports them) ----------------------------------
+
+_linalg_slogdet_t = return_type("linalg_slogdet", "sign logabsdet")
+_solve_ex_t = return_type("linalg_solve_ex", "result info")
+
+
+def linalg_slogdet(A, *, out=None):
+    res = _linalg_slogdet_t(*slogdet(A))
+    return res if out is None else type(res)(*(o.copy_(r) for o, r in zip(out, res)))
+
+
+def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return A.diagonal(offset, dim1, dim2)
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    res = (x * y).sum(dim)
+    return res if out is None else out.copy_(res)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """linalg.solve with an info tensor: on a singular matrix, raises only when check_errors (numtorch never
+    returns the partial result LAPACK leaves)."""
+    from .linalg import linalg_solve
+    try:
+        res = linalg_solve(A, B, left=left)
+    except RuntimeError as e:
+        if check_errors or "singular" not in str(e):
+            raise
+        raise NotImplementedError("linalg.solve_ex on a singular matrix (check_errors=False) is not supported by "
+                                  "numtorch; use linalg.lu_factor_ex to find the singular matrices") from None
+    info = wrap(np.zeros(A._data.shape[:-2], np.int32))
+    return _solve_ex_t(res, info) if out is None else _solve_ex_t(out[0].copy_(res), out[1].copy_(info))
