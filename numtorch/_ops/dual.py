@@ -68,6 +68,14 @@ def sum(x, dims=None, keepdim=False):  # noqa: A001 - mirrors torch.sum
     return sum_array(x, dims, keepdim)
 
 
+def sum_unordered(x, dims, keepdim=False):
+    """A sum for rules whose torch kernel does not add in at::sum's order either (softmax's
+    backward reduces each row its own way): NumPy's order, without the cost of replaying torch's."""
+    if isinstance(x, Tensor):
+        return x.sum(dims, keepdim=keepdim)
+    return np.add.reduce(x, axis=dims, keepdims=keepdim)
+
+
 def transpose(x, d0, d1):
     return x.transpose(d0, d1) if isinstance(x, Tensor) else np.swapaxes(x, d0, d1)
 

@@ -821,12 +821,12 @@ def logsumexp(input, dim, keepdim=False):
 
 class SoftmaxBackward0(Node):
     def backward(self, g, y):
-        return (g - dual.sum(g * y, self.axis, keepdim=True)) * y,
+        return (g - dual.sum_unordered(g * y, self.axis, keepdim=True)) * y,
 
 
 class LogSoftmaxBackward0(Node):
     def backward(self, g, y):
-        return g - dual.exp(y) * dual.sum(g, self.axis, keepdim=True),
+        return g - dual.exp(y) * dual.sum_unordered(g, self.axis, keepdim=True),
 
 
 def _softmax_input(input, dim, dtype, kernel):
