@@ -81,3 +81,16 @@ def test_identity_flatten_unflatten():
         with pytest.raises(TypeError) as theirs:
             torch.nn.Unflatten(1, bad)
         assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("rows,n_in,n_out", [(16, 64, 256), (128, 784, 512), (8, 300, 1024)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_transposed_product_is_exact_and_c_ordered(rows, n_in, n_out, bias):
+    """Shapes where Linear computes (w @ x.T).T for speed: the same numbers as x @ w.T, laid out as torch's."""
+    rng = np.random.default_rng(1)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((rows, n_in), (n_out, n_in), (n_out,)))
+    out = numtorch.nn.functional.linear(numtorch.tensor(x), numtorch.tensor(w), numtorch.tensor(b) if bias else None)
+    expected = x @ w.T + b if bias else x @ w.T
+    np.testing.assert_array_equal(out.numpy(), expected)
+    assert out.is_contiguous() and out.numpy().flags.c_contiguous
+    assert out.stride() == torch.empty(rows, n_out).stride()
