@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from .nn import functional as F
 from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, bilinear, celu, celu_, channel_shuffle, conv1d,  # noqa: F401
-                            conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, cosine_similarity,
+                            conv2d, conv3d, conv_tbc, conv_transpose1d, conv_transpose2d, conv_transpose3d, cosine_similarity,
                             hardshrink, layer_norm, group_norm, native_channel_shuffle, pairwise_distance,
                             pixel_shuffle, pixel_unshuffle, prelu, rms_norm, selu, selu_, threshold_)
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_max_pool1d", "alpha_dropout", "alpha_dropout_", "avg_pool1d", "batch_norm",
            "bilinear", "binary_cross_entropy_with_logits", "celu", "celu_", "channel_shuffle", "conv1d", "conv2d",
-           "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss",
+           "conv3d", "conv_tbc", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "cosine_embedding_loss",
            "cosine_similarity", "dropout", "dropout_", "embedding", "feature_alpha_dropout",
            "feature_alpha_dropout_", "group_norm", "hardshrink", "hinge_embedding_loss", "instance_norm", "kl_div",
            "layer_norm", "margin_ranking_loss", "max_pool1d", "max_pool1d_with_indices", "max_pool2d", "max_pool3d",

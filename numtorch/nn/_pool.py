@@ -450,3 +450,104 @@ def max_unpool(nd: int, input: Tensor, indices: Tensor, size: tuple) -> Tensor:
     out[glob] = x.ravel()          # a repeated index keeps the last value, as torch's loop does
     sel = Selection(idx, nd, len(np.unique(glob)) == glob.size, _UNPOOL[nd])
     return record(sel.pair[1], out.reshape(shape), (input,), attrs={"sel": sel})
+
+
+# -- fractional max pooling (Graham, 2014): pseudo-random window starts from one sample per plane and dim ---------
+
+_FRACTIONAL = {nd: _pair(f"FractionalMaxPool{nd}D") for nd in (2, 3)}
+_FRACTIONAL_DIMS = {2: ("height", "width"), 3: ("time", "height", "width")}
+_FRACTIONAL_NAME = {2: "fractional_max_pool2d()", 3: "fractional_max_pool3d_out()"}
+
+
+def _fractional_starts(u: np.ndarray, size: int, out: int, k: int) -> np.ndarray:
+    """Window starts along one dim for samples u (...,), in u's dtype's arithmetic as torch's kernel does."""
+    seq = np.empty(u.shape + (out,), np.int64)
+    if out > 1:
+        alpha = u.dtype.type(size - k) / u.dtype.type(out - 1)
+        i = np.arange(out - 1).astype(u.dtype)
+        seq[..., :-1] = ((i + u[..., None]) * alpha).astype(np.int64) - (u * alpha).astype(np.int64)[..., None]
+    if out > 0:
+        seq[..., -1] = size - k
+    return seq
+
+
+def _fractional_output_size(nd, size, output_size, output_ratio) -> tuple:
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"fractional_max_pool{nd}d requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if nd == 2 and len(output_ratio) > 2:  # torch's len() also refuses a bare float here
+            raise ValueError("fractional_max_pool2d requires output_ratio to either be a single Int or tuple of "
+                             "Ints.")
+        ratio = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * nd
+        return tuple(int(z * r) for z, r in zip(size, ratio))
+    return _pool_tuple(output_size, nd, f"fractional_max_pool{nd}d", "output_size")
+
+
+def fractional_max_pool(nd: int, input: Tensor, kernel_size, output_size, output_ratio, return_indices,
+                        _random_samples):
+    """Max over windows of `kernel_size` whose starts advance by pseudo-random steps of alpha = (in-k)/(out-1)."""
+    x = input._data
+    if x.ndim < nd + 1:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-x.ndim}, {x.ndim - 1}], but got "
+                         f"{-nd - 1})")
+    size = x.shape[-nd:]
+    out = _fractional_output_size(nd, size, output_size, output_ratio)
+    k = _pool_tuple(kernel_size, nd, f"fractional_max_pool{nd}d", "kernel_size")
+    batched = x.ndim == nd + 2
+    xb = x if batched else x[None]
+    n, c = xb.shape[:2]
+    if _random_samples is None:
+        from .._random import rand
+        _random_samples = rand(1 if not batched else n, c, nd, dtype=input.dtype)
+    u = _random_samples._data
+    if u.dtype != x.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if u.ndim != 3:
+        raise RuntimeError(f"Expect _random samples to have 3 dimensions, but got {u.ndim}")
+    if u.shape[2] != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got {u.shape[2]}.")
+    if u.shape[0] < n:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if u.shape[1] != c:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    for name, o, kk, z in zip(_FRACTIONAL_DIMS[nd], out, k, size):
+        if o + kk - 1 > z:
+            raise RuntimeError(f"{_FRACTIONAL_NAME[nd]}: pool {name} {kk} too large relative to input {name} {z}")
+    shape = (n, c) + out
+    if xb.size == 0 or math.prod(out) == 0:
+        values, idx = np.zeros(shape, x.dtype), np.zeros(shape, np.int64)
+    else:
+        # torch's sample j drives dim j in 3d, but in 2d sample 0 drives the width and sample 1 the height
+        order = (1, 0) if nd == 2 else (0, 1, 2)
+        idx = 0
+        for d in range(nd):
+            starts = _fractional_starts(u[:n, :, order[d]], size[d], out[d], k[d])
+            grid = [1] * (2 * nd)
+            grid[d], grid[nd + d] = out[d], k[d]
+            pos = (starts[..., None] + np.arange(k[d])).reshape((n, c) + tuple(grid))
+            idx = idx * size[d] + pos
+        windows = idx.reshape(n * c, -1)
+        flat = np.take_along_axis(xb.reshape(n * c, -1), windows, 1).reshape(n * c, math.prod(out), -1)
+        am = _argmax_last(flat)
+        values = np.take_along_axis(flat, am[..., None], -1).reshape(shape)
+        idx = np.take_along_axis(windows.reshape(flat.shape), am[..., None], -1).reshape(shape)
+    if not batched:
+        values, idx = values[0], idx[0]
+    sel = Selection(idx, nd, False, _FRACTIONAL[nd])
+    result = record(sel.pair[0], values, (input,), attrs={"sel": sel, "shape": x.shape})
+    return (result, wrap(idx)) if return_indices else result
+
+
+def _fractional_public(nd: int, with_indices: bool):
+    def pool(input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None):
+        return fractional_max_pool(nd, input, kernel_size, output_size, output_ratio, with_indices or return_indices,
+                                   _random_samples)
+    pool.__name__ = f"fractional_max_pool{nd}d" + ("_with_indices" if with_indices else "")
+    pool.__qualname__ = pool.__name__
+    return pool
+
+
+fractional_max_pool2d = _fractional_public(2, False)
+fractional_max_pool2d_with_indices = _fractional_public(2, True)
+fractional_max_pool3d = _fractional_public(3, False)
+fractional_max_pool3d_with_indices = _fractional_public(3, True)

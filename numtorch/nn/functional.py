@@ -609,3 +609,28 @@ from ._gumbel import gumbel_softmax  # noqa: E402
 from ._loss import pdist  # noqa: E402  (listed in __all__ with the other _loss exports)
 
 __all__ += ["gumbel_softmax"]
+
+from ._pool import (fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d,  # noqa: E402
+                    fractional_max_pool3d_with_indices)
+
+__all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+            "fractional_max_pool3d_with_indices"]
+
+
+def conv_tbc(input, weight, bias, pad: int = 0):
+    """1-d convolution on (time, batch, channels) input with a (kernel, in, out) weight, as conv1d sees it."""
+    if input.dim() != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.dim() != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, out_channels.")
+    if bias.dim() != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if input.size(2) != weight.size(1):
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.size(2) != bias.size(0):
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)
+
+
+__all__ += ["conv_tbc"]

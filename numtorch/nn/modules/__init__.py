@@ -50,3 +50,9 @@ __all__ += [name for m in (_batchnorm, _conv, _dropout, _fold, _instancenorm, _n
 
 from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer  # noqa: E402
 __all__ += ["Transformer", "TransformerDecoder", "TransformerDecoderLayer"]
+
+# lazy modules, adaptive softmax
+from . import lazy as _lazy  # noqa: E402
+from .lazy import *  # noqa: E402,F401,F403
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+__all__ += [n for n in _lazy.__all__ if n != "LazyModuleMixin"] + ["AdaptiveLogSoftmaxWithLoss"]

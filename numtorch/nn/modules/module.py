@@ -875,9 +875,10 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
                                   f"object from checkpoint but received {type(value)}")
                 continue
-            if not is_lazy(param) and param.dim() == 0 and value.shape == (1,):
+            lazy = is_lazy(param)
+            if not lazy and param.dim() == 0 and value.shape == (1,):
                 value = value.reshape(())
-            if value.shape != param.shape:
+            if not lazy and value.shape != param.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
                                   f"checkpoint, the shape in current model is {param.shape}.")
                 continue
