@@ -17,7 +17,8 @@ exp_avg, exp_avg_sq and writes three of them: 28 bytes per float32 parameter; th
 is single-threaded. Times are the calling thread's CPU time (every implementation here computes in the
 calling thread once torch has one thread), which leaves out the time a shared machine gives to other
 processes; the median wall-clock time is printed beside it. Prints the median milliseconds per step (min in
-brackets), GB/s and the ratio to torch's fused step (< 1: faster than torch fused).
+brackets), GB/s and the ratio to torch's fused step (< 1: faster than torch fused; for RMSprop, which
+torch has no fused step for, to its foreach step).
 
     python bench/optim_step.py [--repeat N] [--numel N] [--only adam,sgd,...] [--layouts a,b]
 """
@@ -135,12 +136,14 @@ def bench(opt_name: str, layout: str, numel: int, repeat: int, impls) -> dict:
 
 def report(opt_name: str, layout: str, numel: int, times: dict) -> None:
     bytes_moved = OPTIMIZERS[opt_name][2] * numel
-    ref = statistics.median(times["torch fused"][0]) if "torch fused" in times else None
+    ref_name = next((k for k in ("torch fused", "torch foreach") if k in times), None)  # RMSprop: no fused
+    ref = statistics.median(times[ref_name][0]) if ref_name else None
     print(f"\n{OPTIMIZERS[opt_name][0]}, layout ({layout}): {len(sizes(layout, numel))} param(s), {numel:,} elements")
-    print(f"  {'implementation':20s} {'cpu ms':>8s} {'(min)':>9s} {'GB/s':>6s} {'vs torch fused':>15s} {'wall ms':>9s}")
+    print(f"  {'implementation':20s} {'cpu ms':>8s} {'(min)':>9s} {'GB/s':>6s} {'vs ' + (ref_name or '-'):>16s} "
+          f"{'wall ms':>9s}")
     for impl, (cpu, wall) in times.items():
         med = statistics.median(cpu)
-        ratio = f"{med / ref:15.2f}" if ref else f"{'n/a':>15s}"
+        ratio = f"{med / ref:16.2f}" if ref else f"{'n/a':>16s}"
         print(f"  {impl:20s} {med * 1e3:8.2f} {f'({min(cpu) * 1e3:.2f})':>9s} {bytes_moved / med / 1e9:6.1f} {ratio} "
               f"{statistics.median(wall) * 1e3:9.2f}")
 

@@ -111,14 +111,14 @@ def check_foreach(foreach, differentiable) -> None:
         raise AssertionError("_foreach ops don't support autograd")
 
 
-def grads_and_states(optimizer, group: dict, init_state, name: str):
+def grads_and_states(optimizer, group: dict, init_state, name: str, params=None):
     """The params of `group` that have a grad, their grads, and their state dicts.
 
     A param seen for the first time gets its state from `init_state(state, p, group)`;
     a param whose grad is None is skipped and gets no state (torch's rule).
-    `name` is the optimizer's, for torch's error on sparse gradients.
+    `name` is the optimizer's, for torch's error on sparse gradients; `params`, an empty list to fill.
     """
-    params, grads, states = [], [], []
+    params, grads, states = [] if params is None else params, [], []
     for p in group["params"]:
         grad = p.grad
         if grad is None:

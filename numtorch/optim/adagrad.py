@@ -4,14 +4,15 @@ The update is torch's single-tensor algorithm, operation for operation. As in
 torch, the constructor creates every param's state at once (the `sum` filled
 with the constructor's initial_accumulator_value), so even params that never
 get a grad appear in the state_dict. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
-(optim/_fast: one fused loop per parameter, numba-compiled when installed), which agrees
-with the per-parameter code below to rounding (that code rounds multiply-adds once, like torch).
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
+the per-parameter code's bits below (to rounding on its NumPy fallback, without numba).
 """
 from __future__ import annotations
 
 from .._ops.creation import full_like
 from .._tensor import Tensor
 from . import _fast
+from ._fast import zeros_like_all
 from ._functional import (as_scalar, check_foreach, check_fused, check_fused_param, check_lr,
                           check_no_grad_scaling, check_nonneg, closure_loss, fill_group_defaults, new_step,
                           restore_step_tensors, weight_decayed)
@@ -38,9 +39,9 @@ class Adagrad(Optimizer):
             check_fused(fused, foreach, differentiable)
             self._need_device_dtype_check_for_fused = True
             self._step_supports_amp_scaling = True
-        for group in self.param_groups:
-            for p in group["params"]:
-                self._init_state(self.state[p], p, group, initial_accumulator_value)
+        for group in self.param_groups:  # the sums side by side in memory (see zeros_like_all)
+            for p, total in zip(group["params"], zeros_like_all(group["params"])):
+                self._init_state(self.state[p], p, group, initial_accumulator_value, total)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -49,23 +50,30 @@ class Adagrad(Optimizer):
         restore_step_tensors(self)
 
     @staticmethod
-    def _init_state(state, p, group, initial_accumulator_value) -> None:
+    def _init_state(state, p, group, initial_accumulator_value, total=None) -> None:
+        """`total`: a zero tensor like p to fill (one made by zeros_like_all), else a new one is made."""
         state["step"] = new_step(group)
-        state["sum"] = full_like(p, initial_accumulator_value)
+        if total is None:
+            total = full_like(p, initial_accumulator_value)
+        elif initial_accumulator_value != 0:
+            total._data[...] = full_like(p, initial_accumulator_value)._data
+        state["sum"] = total
 
     def share_memory(self) -> None:
         raise NotImplementedError("Adagrad.share_memory: numtorch tensors cannot be moved to shared memory")
 
     def _init_group(self, group, params, grads, state_sums, state_steps) -> tuple[bool, bool]:
+        check, states = group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True), self.state
         for p in group["params"]:
-            if p.grad is None:
+            grad = p.grad
+            if grad is None:
                 continue
-            if group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True):
+            if check:  # the first param only, as torch
                 check_fused_param(p)
-                self._need_device_dtype_check_for_fused = False
+                self._need_device_dtype_check_for_fused = check = False
             params.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
+            grads.append(grad)
+            state = states[p]
             if len(state) == 0:  # a param added by add_param_group after construction
                 if group["fused"]:
                     check_fused_param(p)
@@ -79,7 +87,7 @@ class Adagrad(Optimizer):
         """One Adagrad step over every param with a grad; returns closure's loss (or None)."""
         loss = closure_loss(closure)
         for group in self.param_groups:
-            params, grads, state_sums, state_steps = [], [], [], []
+            params, grads, state_sums, state_steps = _fast.params_list(self, group), [], [], []
             has_sparse_grad, has_complex = self._init_group(group, params, grads, state_sums, state_steps)
             adagrad(params, grads, state_sums, state_steps, lr=group["lr"], weight_decay=group["weight_decay"],
                     lr_decay=group["lr_decay"], eps=group["eps"], has_sparse_grad=has_sparse_grad,

@@ -5,14 +5,14 @@ branches as in torch: the usual one reads `step` as a Python number; with
 differentiable=True everything stays a tensor so that autograd can see it.
 capturable only matters for CUDA graphs, so on numtorch's CPU it is accepted
 and changes nothing. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
-(optim/_fast: one fused loop per parameter, numba-compiled when installed), which agrees
-with the per-parameter code below to rounding (that code rounds multiply-adds once, like torch).
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
+the per-parameter code's bits below (to rounding on its NumPy fallback, without numba).
 """
 from __future__ import annotations
 
-from .._ops.creation import zeros_like
 from .._tensor import Tensor
 from . import _fast
+from ._fast import zeros_like_all
 from ._functional import (check_beta, check_fused, check_fused_param, check_lr, check_no_grad_scaling,
                           check_nonneg, closure_loss, fill_group_defaults, new_step, restore_step_tensors)
 from .optimizer import Optimizer, _get_value, _to_scalar, _use_grad_for_differentiable
@@ -60,6 +60,9 @@ class Adam(Optimizer):
         restore_step_tensors(self)
 
     def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps) -> bool:
+        amsgrad, differentiable, states = group["amsgrad"], group["differentiable"], self.state
+        tensor_lr = group["foreach"] and isinstance(group["lr"], Tensor) and not group["capturable"]
+        fresh = []  # params seen for the first time: their buffers are made together, after the loop
         for p in group["params"]:
             grad = p.grad
             if grad is None:
@@ -68,32 +71,42 @@ class Adam(Optimizer):
                 raise RuntimeError("Adam does not support sparse gradients, please consider SparseAdam instead")
             params.append(p)
             grads.append(grad)
-            state = self.state[p]
+            state = states[p]
             if len(state) == 0:
                 if group["fused"]:
                     check_fused_param(p)
                 state["step"] = new_step(group)
-                state["exp_avg"] = zeros_like(p)
-                state["exp_avg_sq"] = zeros_like(p)
-                if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = zeros_like(p)
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            if group["amsgrad"]:
-                max_exp_avg_sqs.append(state["max_exp_avg_sq"])
-            if group["differentiable"] and state["step"].requires_grad:
+                fresh.append(p)
+            exp_avgs.append(state.get("exp_avg"))
+            exp_avg_sqs.append(state.get("exp_avg_sq"))
+            if amsgrad:
+                max_exp_avg_sqs.append(state.get("max_exp_avg_sq"))
+            if differentiable and state["step"].requires_grad:
                 raise RuntimeError("`requires_grad` is not supported for `step` in differentiable mode")
-            if group["foreach"] and isinstance(group["lr"], Tensor) and not group["capturable"]:
+            if tensor_lr:
+                self._new_buffers(fresh, params, [exp_avgs, exp_avg_sqs, max_exp_avg_sqs], amsgrad)
                 raise RuntimeError(_TENSOR_HYPER_MSG.format("lr"))
             state_steps.append(state["step"])
+        if fresh:
+            self._new_buffers(fresh, params, [exp_avgs, exp_avg_sqs, max_exp_avg_sqs], amsgrad)
         return False  # has_complex: numtorch has no complex tensors
+
+    def _new_buffers(self, fresh, params, lists, amsgrad) -> None:
+        """The zero moments of the `fresh` params, side by side in memory (see zeros_like_all), into their
+        state and into `lists`, where they are None."""
+        keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")[:3 if amsgrad else 2]
+        for key, column in zip(keys, lists):
+            for p, buf in zip(fresh, zeros_like_all(fresh)):
+                self.state[p][key] = buf
+            column[:] = [self.state[p][key] if t is None else t for p, t in zip(params, column)]
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """One Adam step over every param with a grad; returns closure's loss (or None)."""
         loss = closure_loss(closure)
         for group in self.param_groups:
-            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = [], [], [], [], [], []
+            params = _fast.params_list(self, group)  # carries what the fast path checked last step
+            grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = [], [], [], [], []
             has_complex = self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
                                            state_steps)
             beta1, beta2 = group["betas"]

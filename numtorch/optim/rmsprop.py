@@ -3,8 +3,8 @@
 The update is torch's single-tensor algorithm, operation for operation.
 capturable only matters for CUDA graphs, so on numtorch's CPU it is accepted
 and changes nothing. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
-(optim/_fast: one fused loop per parameter, numba-compiled when installed), which agrees
-with the per-parameter code below to rounding (that code rounds multiply-adds once, like torch).
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
+the per-parameter code's bits below (to rounding on its NumPy fallback, without numba).
 """
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class RMSprop(Optimizer):
         """One RMSprop step over every param with a grad; returns closure's loss (or None)."""
         loss = closure_loss(closure)
         for group in self.param_groups:
-            params, grads, states = grads_and_states(self, group, self._init_state, "RMSprop")
+            params, grads, states = grads_and_states(self, group, self._init_state, "RMSprop",
+                                                     _fast.params_list(self, group))
             rmsprop(params, grads, [s["square_avg"] for s in states],
                     [s["grad_avg"] for s in states] if group["centered"] else [],
                     [s["momentum_buffer"] for s in states] if group["momentum"] > 0 else [],

@@ -2,8 +2,8 @@
 
 The update is torch's single-tensor algorithm, operation for operation, so
 trajectories agree with torch's to the dtype's rounding. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
-(optim/_fast: one fused loop per parameter, numba-compiled when installed), which agrees
-with the per-parameter code below to rounding (that code rounds multiply-adds once, like torch).
+(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
+the per-parameter code's bits below (to rounding on its NumPy fallback, without numba).
 """
 from __future__ import annotations
 
@@ -41,18 +41,20 @@ class SGD(Optimizer):
                                                 "differentiable": False, "fused": False})
 
     def _init_group(self, group, params, grads, momentum_buffer_list) -> bool:
-        has_sparse_grad = False
+        has_sparse_grad, momentum, states = False, group["momentum"] != 0, self.state
+        check = group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True)
         for p in group["params"]:
-            if p.grad is None:
+            grad = p.grad
+            if grad is None:
                 continue
-            if group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True):
+            if check:  # the first param only, as torch
                 check_fused_param(p)
-                self._need_device_dtype_check_for_fused = False
+                self._need_device_dtype_check_for_fused = check = False
             params.append(p)
-            grads.append(p.grad)
-            has_sparse_grad |= p.grad.is_sparse
-            if group["momentum"] != 0:
-                momentum_buffer_list.append(self.state[p].get("momentum_buffer"))
+            grads.append(grad)
+            has_sparse_grad |= grad.is_sparse
+            if momentum:
+                momentum_buffer_list.append(states[p].get("momentum_buffer"))
         return has_sparse_grad
 
     @_use_grad_for_differentiable
@@ -60,16 +62,16 @@ class SGD(Optimizer):
         """One SGD step over every param with a grad; returns closure's loss (or None)."""
         loss = closure_loss(closure)
         for group in self.param_groups:
-            params, grads, momentum_buffer_list = [], [], []
+            params, grads, momentum_buffer_list = _fast.params_list(self, group), [], []
             has_sparse_grad = self._init_group(group, params, grads, momentum_buffer_list)
+            new = [i for i, buf in enumerate(momentum_buffer_list) if buf is None]
             sgd(params, grads, momentum_buffer_list, weight_decay=group["weight_decay"],
                 momentum=group["momentum"], lr=group["lr"], dampening=group["dampening"],
                 nesterov=group["nesterov"], maximize=group["maximize"], has_sparse_grad=has_sparse_grad,
                 foreach=group["foreach"], fused=group["fused"], grad_scale=getattr(self, "grad_scale", None),
                 found_inf=getattr(self, "found_inf", None))
-            if group["momentum"] != 0:
-                for p, buf in zip(params, momentum_buffer_list):
-                    self.state[p]["momentum_buffer"] = buf
+            for i in new:  # the buffers sgd() created
+                self.state[params[i]]["momentum_buffer"] = momentum_buffer_list[i]
         return loss
 
 
