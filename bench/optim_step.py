@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import numtorch  # noqa: E402
-from numtorch.optim import _fast  # noqa: E402
+from numtorch import _numba  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -113,7 +113,7 @@ def make_step(impl: str, opt_name: str, layout: str, numel: int):
 
     def step():
         if numba_on is not None:
-            _fast.use_numba = numba_on
+            _numba.enabled = numba_on
         opt.step()
     for _ in range(2):  # state creation, numba's compile or cache load
         step()
@@ -130,7 +130,7 @@ def bench(opt_name: str, layout: str, numel: int, repeat: int, impls) -> dict:
             step()
             times[impl][0].append(time.thread_time() - t_cpu)
             times[impl][1].append(time.perf_counter() - t_wall)
-    _fast.use_numba = True
+    _numba.enabled = True
     return times
 
 

@@ -67,8 +67,8 @@ def main() -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
     numtorch.manual_seed(0)
-    from numtorch._random import _compiled
-    print(f"numtorch's compiled loops (numba): {'on' if _compiled('swaps') else 'off'}")
+    from numtorch._random import _LOOPS
+    print(f"numtorch's compiled loops (numba): {'on' if _LOOPS.get('swaps') else 'off'}")
     print(f"{'case (n = %d)' % args.n:36s} {'torch ms':>9s} {'numtorch ms':>12s} {'ratio':>7s}")
     over = []
     for name, fn in cases(args.n):

@@ -33,11 +33,10 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import types
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _numba
 from ._device import CPU, check_device
 from ._ops.creation import _cpp_num, _finish, _like_dtype, _shape_arg, _sizes, _write_out, fma
 from ._tensor import Tensor, bind_methods, wrap
@@ -470,7 +469,7 @@ def _box_muller32(k: np.ndarray, mean: float, std: float, dest: np.ndarray) -> N
     memory). Works chunk by chunk through small buffers, which stay in cache."""
     rows = k.view(np.dtype((np.void, 32)))              # 8 values per item: even items radii, odd ones angles
     out = dest.view(rows.dtype)
-    run = (_compiled("box_muller32") if k.size >= _NUMBA_MIN else None) or _box_muller32_rows
+    run = _LOOPS.get("box_muller32", k.size) or _box_muller32_rows
     size = min(rows.size // 2, _CHUNK_ROWS) * 8
     k1, k2 = np.empty(size, np.int32), np.empty(size, np.int32)
     first, second = np.empty(size, _f32), np.empty(size, _f32)
@@ -486,38 +485,20 @@ def _box_muller32(k: np.ndarray, mean: float, std: float, dest: np.ndarray) -> N
 
 # -- numba (optional: numtorch[fast]) -------------------------------------------------------------
 
-_NUMBA_MIN = 1 << 16      # below this many elements, numba's import and cache load (~1 s once) do not pay off
-_loops = None             # the compiled loops once loaded; False without numba (or with NUMTORCH_NUMBA=0)
-
-
-def _compiled(name: str):
-    """The numba-compiled loop `name`, or None (then the NumPy path runs: same numbers, tested)."""
-    global _loops
-    if _loops is None:
-        _loops = _compile() or False
-    return _loops[name] if _loops else None
-
-
-def _compile():
-    """numba's builds of the loops, with this module's helpers swapped for compiled ones, or None."""
-    if os.environ.get("NUMTORCH_NUMBA", "1") == "0":
-        return None
-    try:
-        import numba
-    except ImportError:
-        return None
-    opts = dict(fastmath=False, error_model="numpy")    # IEEE rounding, as NumPy's
+def _build_loops(numba):
+    """numba's builds of the loops, with this module's helpers swapped for compiled ones."""
     space = dict(globals())
-
-    def rebind(fn):         # fn calling the compiled helpers
-        return types.FunctionType(fn.__code__, space, fn.__name__)
-    space["_as_bits"] = numba.njit(**opts)(lambda x: np.float32(x).view(np.int32))
-    space["_from_bits"] = numba.njit(**opts)(lambda i: np.int32(i).view(np.float32))
+    jit = numba.njit(**_numba.OPTIONS)
+    space["_as_bits"] = jit(lambda x: np.float32(x).view(np.int32))
+    space["_from_bits"] = jit(lambda i: np.int32(i).view(np.float32))
     space["_chunks"] = range
     for name in ("_cephes_log1m", "_cephes_sincos2pi"):
-        space[name] = numba.njit(**opts)(rebind(globals()[name]))
-    return {"box_muller32": numba.njit(cache=True, **opts)(rebind(_box_muller32_rows)),
-            "swaps": numba.njit(cache=True, **opts)(_swap_loop)}
+        space[name] = jit(_numba.rebind(globals()[name], space))
+    cached = numba.njit(cache=True, **_numba.OPTIONS)
+    return {"box_muller32": cached(_numba.rebind(_box_muller32_rows, space)), "swaps": cached(_swap_loop)}
+
+
+_LOOPS = _numba.CompiledLoops(_build_loops)   # each loop has its NumPy twin: same numbers, tested
 
 
 def _box_muller64(u: np.ndarray, mean: float, std: float, dest: np.ndarray) -> None:
@@ -941,7 +922,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     perm = np.arange(n, dtype=np.int64)
     if n > 1:
         draws = _gen(generator)._u32(n - 1)
-        loop = _compiled("swaps") if n >= _NUMBA_MIN else None
+        loop = _LOOPS.get("swaps", n)
         if loop:
             loop(draws, perm)
         else:

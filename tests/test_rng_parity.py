@@ -213,7 +213,7 @@ def test_randperm_paths_agree():
     draws = np.random.default_rng(0).integers(0, 2 ** 32, 70000, dtype=np.uint32)
     for n in (2, 3, 17, 1000, 70001):
         perm = np.arange(n)
-        (R._compiled("swaps") or R._swap_loop)(draws[:n - 1], perm)
+        (R._LOOPS.get("swaps") or R._swap_loop)(draws[:n - 1], perm)
         assert np.array_equal(R._swap_sequence(draws[:n - 1] % np.arange(n, 1, -1, dtype=np.uint32)), perm), n
 
 
@@ -225,7 +225,7 @@ def test_exhaustive_float32_box_muller_kernel():
     the double-rounding correction; so every one of the 2**24 inputs of its log and of its sincos is
     checked here against an exactly rounded emulation of torch's AVX code, for the NumPy executor and
     (when numba is installed) the compiled one."""
-    executors = [R._box_muller32_rows] + [loop for loop in [R._compiled("box_muller32")] if loop]
+    executors = [R._box_muller32_rows] + [loop for loop in [R._LOOPS.get("box_muller32")] if loop]
     step = 1 << 21
     for start in range(0, 1 << 24, step):
         k = np.arange(start, start + step, dtype=np.int32)

@@ -21,6 +21,7 @@ import pytest
 import torch
 
 import numtorch
+from numtorch import _numba
 from numtorch.optim import _fast
 from tests.optim.parity import TOL, assert_value_equal, run
 
@@ -65,8 +66,8 @@ def executor(request, monkeypatch):
     """Which fast-path executor runs: numba even for tiny params, or NumPy in small chunks (to cross boundaries)."""
     if request.param == "numba":
         pytest.importorskip("numba")
-    monkeypatch.setattr(_fast, "NUMBA_MIN_NUMEL", 0)
-    monkeypatch.setattr(_fast, "use_numba", request.param == "numba")
+    monkeypatch.setattr(_numba, "MIN_NUMEL", 0)
+    monkeypatch.setattr(_numba, "enabled", request.param == "numba")
     monkeypatch.setattr(_fast, "CHUNK_BYTES", 256)
     return request.param
 
@@ -184,11 +185,11 @@ def test_without_numba_installed(monkeypatch):
     """numba not importable: the NumPy path runs, silently, with the same bits."""
     monkeypatch.setitem(sys.modules, "numba", None)
     monkeypatch.delitem(sys.modules, "numtorch.optim._fast._jit", raising=False)
-    monkeypatch.setattr(_fast, "_loops", None)
-    monkeypatch.setattr(_fast, "NUMBA_MIN_NUMEL", 0)
+    monkeypatch.setattr(_fast._LOOPS, "_loops", None)
+    monkeypatch.setattr(_numba, "MIN_NUMEL", 0)
     kw = dict(lr=0.05, amsgrad=True, weight_decay=0.1)
     fast = numtorch_run("Adam", kw, dict(fused=True), "float32", MANY)
-    assert _fast._loops is False
+    assert _fast._LOOPS._loops == {}
     assert_same_as_per_param(fast, numtorch_run("Adam", kw, dict(foreach=False), "float32", MANY))
 
 

@@ -38,24 +38,21 @@ caller then runs the per-parameter path.
 from __future__ import annotations
 
 import operator
-import os
 import weakref
 
 import numpy as np
 
+from ... import _numba
 from ..._tensor import wrap
 from ...autograd.grad_mode import is_grad_enabled
 from . import kernels
 
 __all__ = []  # internal
 
-use_numba = os.environ.get("NUMTORCH_NUMBA", "1") != "0"  # False: the NumPy path only, as without numba
-NUMBA_MIN_NUMEL = 1 << 16  # smaller steps are not worth numba's one-time import and cache load (~1 s)
 CHUNK_BYTES = 1 << 16  # per array in a NumPy chunk: its temporaries stay in L2 cache and below malloc's mmap threshold
 
 # the dtypes the kernels take, each with an empty array: an unused state buffer, as the compiled loops take it
 _EMPTY = {np.dtype(t): np.empty(0, t) for t in (np.float32, np.float64)}
-_loops = None  # numba's compiled loops once loaded; False when numba cannot be imported
 
 
 def _wanted(foreach, fused, differentiable) -> bool:
@@ -324,18 +321,17 @@ def _update(name: str, params, grads, state_lists, options, consts, steps=None, 
     return True
 
 
+def _build_loops(numba):
+    from ._jit import LOOPS
+    return LOOPS
+
+
+_LOOPS = _numba.CompiledLoops(_build_loops)
+
+
 def _compiled(name: str, numel: int):
-    """{dtype: numba's loop for `name`} when numba is wanted, importable, and the step is large enough to pay off."""
-    global _loops
-    if not use_numba or numel < NUMBA_MIN_NUMEL:
-        return None
-    if _loops is None:
-        try:
-            from ._jit import LOOPS
-        except ImportError:
-            LOOPS = False
-        _loops = LOOPS
-    return _loops[name] if _loops else None
+    """{dtype: numba's loop for `name`}, or None: see numtorch/_numba.py for when numba is used."""
+    return _LOOPS.get(name, numel)
 
 
 def _numpy_update(update, arrays, args) -> None:
