@@ -401,20 +401,21 @@ def _like_dtype(input, dtype, fn: str) -> np.dtype:
     return _dtype.from_any(dtype).np if dtype is not None else input._data.dtype
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
-               memory_format=None) -> Tensor:
-    dt = _like_dtype(input, dtype, "zeros_like")
+def _filled_like(fill, input, dtype, device, requires_grad, fn: str) -> Tensor:
+    dt = _like_dtype(input, dtype, fn)
     if device is not None:
         check_device(device)
-    return _finish(np.zeros(input._data.shape, dt), requires_grad)
+    return _finish(fill(input._data.shape, dt), requires_grad)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
+               memory_format=None) -> Tensor:
+    return _filled_like(np.zeros, input, dtype, device, requires_grad, "zeros_like")
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None) -> Tensor:
-    dt = _like_dtype(input, dtype, "ones_like")
-    if device is not None:
-        check_device(device)
-    return _finish(np.ones(input._data.shape, dt), requires_grad)
+    return _filled_like(np.ones, input, dtype, device, requires_grad, "ones_like")
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
@@ -548,15 +549,21 @@ def _halves(steps: int):
     return lower, np.where(lower, i, steps - 1 - i)
 
 
+def _spaced_args(start, end, steps, dtype, device, fn: str):
+    """linspace / logspace's checked (start, end, steps, NumPy dtype)."""
+    check_device(device)
+    start, end = _endpoint(start, fn, "start"), _endpoint(end, fn, "end")
+    steps = _steps_arg(steps, fn)
+    np_dt = _np_dtype(dtype)
+    if np_dt == np.bool_ and steps > 1:
+        raise NotImplementedError(f"\"{fn}_cpu\" not implemented for 'Bool'")
+    return start, end, steps, np_dt
+
+
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,
              pin_memory=False) -> Tensor:
     """torch.linspace: the first half counts up from start, the second down from end."""
-    check_device(device)
-    start, end = _endpoint(start, "linspace", "start"), _endpoint(end, "linspace", "end")
-    steps = _steps_arg(steps, "linspace")
-    np_dt = _np_dtype(dtype)
-    if np_dt == np.bool_ and steps > 1:
-        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    start, end, steps, np_dt = _spaced_args(start, end, steps, dtype, device, "linspace")
     if steps <= 1:
         return _finish(np.full(steps, _scalar_fill(start, np_dt), np_dt), requires_grad, out)
     s, e = _scalar_fill(start, np_dt), _scalar_fill(end, np_dt)
@@ -577,12 +584,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, out=None,
              layout=None, pin_memory=False) -> Tensor:
     """torch.logspace: base ** (linearly spaced exponents), computed in double with C's pow."""
-    check_device(device)
-    start, end = _endpoint(start, "logspace", "start"), _endpoint(end, "logspace", "end")
-    steps = _steps_arg(steps, "logspace")
-    np_dt = _np_dtype(dtype)
-    if np_dt == np.bool_ and steps > 1:
-        raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
+    start, end, steps, np_dt = _spaced_args(start, end, steps, dtype, device, "logspace")
     base = float(base)
     if steps <= 1:
         vals = np.full(steps, math.pow(base, float(start)))

@@ -440,6 +440,18 @@ def _along(index: np.ndarray, dim: int) -> tuple:
                  for k in range(n))
 
 
+def _dim_size(a, d: int) -> int:
+    """a's size along dim d; a 0-d array counts as one element there."""
+    return a.shape[d] if a.ndim else 1
+
+
+def _slices_differ(x, s, d: int) -> bool:
+    """Whether source s and self x (both with dims) differ in shape outside dim d."""
+    if not (x.ndim and s.ndim):
+        return False
+    return s.ndim != x.ndim or s.shape[:d] + s.shape[d + 1:] != x.shape[:d] + x.shape[d + 1:]
+
+
 def _gather_checks(name, x, d, idx):
     if idx.dtype not in (np.int64, np.int32):
         raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
@@ -449,7 +461,7 @@ def _gather_checks(name, x, d, idx):
         if k != d and idx.shape[k] > (x.shape[k] if x.ndim else 1):
             raise RuntimeError(f"Size does not match at dimension {k} expected index {_shape_str(idx.shape)} to be "
                                f"no larger than self {_shape_str(x.shape)} apart from dimension {d}")
-    n = x.shape[d] if x.ndim else 1
+    n = _dim_size(x, d)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
@@ -666,7 +678,7 @@ def index_select(input, dim, index, *, out=None):
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     idx = idx.reshape(-1)
-    if _oob(idx, x.shape[d] if x.ndim else 1, 0) is not None:
+    if _oob(idx, _dim_size(x, d), 0) is not None:
         raise IndexError("index out of range in self")
     if x.ndim == 0:
         return reshape(index_select(reshape(input, (1,)), 0, index), index._data.shape)
@@ -698,13 +710,13 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     if s.dtype != x.dtype:
         raise RuntimeError(f"index_add_(): self ({_SCALAR_NAMES[x.dtype.name]}) and source "
                            f"({_SCALAR_NAMES[s.dtype.name]}) must have the same scalar type")
-    if x.ndim and s.ndim and (s.ndim != x.ndim or s.shape[:d] + s.shape[d + 1:] != x.shape[:d] + x.shape[d + 1:]):
+    if _slices_differ(x, s, d):
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
                            f"Got self.shape = {_shape_str(x.shape)} source.shape = {_shape_str(s.shape)}")
-    if (s.shape[d] if s.ndim else 1) != idx.size:
+    if _dim_size(s, d) != idx.size:
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
-                           f"({s.shape[d] if s.ndim else 1}), for dim: {d}")
-    n = x.shape[d] if x.ndim else 1
+                           f"({_dim_size(s, d)}), for dim: {d}")
+    n = _dim_size(x, d)
     bad = _oob(idx, n, 0)
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
@@ -740,14 +752,14 @@ def index_copy(input, dim, index, source):
     if s.dtype != x.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
                            f"{_SCALAR_NAMES[x.dtype.name]} and (source) {_SCALAR_NAMES[s.dtype.name]}")
-    if x.ndim and s.ndim and (s.ndim != x.ndim or s.shape[:d] + s.shape[d + 1:] != x.shape[:d] + x.shape[d + 1:]):
+    if _slices_differ(x, s, d):
         raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination "
                            f"slice shape: {_slice_shape(x.shape, d)[1:-1]} at dimension {d} and source slice shape: "
                            f"{_slice_shape(s.shape, d)[1:-1]} at dimension {d}.")
-    if (s.shape[d] if s.ndim else 1) != idx.size:
+    if _dim_size(s, d) != idx.size:
         raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) "
-                         f"({s.shape[d] if s.ndim else 1})")
-    n = x.shape[d] if x.ndim else 1
+                         f"({_dim_size(s, d)})")
+    n = _dim_size(x, d)
     bad = _oob(idx, n, 0)
     if bad is not None:
         raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with size {n}")
@@ -778,7 +790,7 @@ def index_fill(input, dim, index, value):
     if idx.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
     idx = idx.reshape(-1)
-    n = x.shape[d] if x.ndim else 1
+    n = _dim_size(x, d)
     bad = _oob(idx, n, -n)
     if bad is not None:
         raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
@@ -1055,7 +1067,7 @@ def msort(input):
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A002 - torch's name
     x = input._data
     d = _wrap_dim(dim, x.ndim)
-    n = x.shape[d] if x.ndim else 1
+    n = _dim_size(x, d)
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
@@ -1076,7 +1088,7 @@ class KthvalueBackward0(Node):
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
-    n = x.shape[d] if x.ndim else 1
+    n = _dim_size(x, d)
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if x.ndim == 0:

@@ -378,24 +378,36 @@ def floor_divide(input, other, *, out=None):
     return res if out is None else _with_out(res, out, "floor_divide")
 
 
-class RemainderBackward0(Node):
+class _ModuloScalarBackward(Node):
+    """x mod c has slope 1 in x."""
+
     def backward(self, g):
         return g,
 
 
-class RemainderBackward1(Node):
+class _ModuloTensorBackward(Node):
+    """x - y * q(x, y) with q a piecewise-constant rounded quotient: slopes 1 and -q."""
+
+    _rounding = "floor"
+
     def backward(self, g, x, y):
-        return g, (-g * _rounded_quotient(x, y, "floor") if self._next[1] is not None else None)
+        return g, (-g * _rounded_quotient(x, y, self._rounding) if self._next[1] is not None else None)
 
 
-class FmodBackward0(Node):
-    def backward(self, g):
-        return g,
+class RemainderBackward0(_ModuloScalarBackward):
+    pass
 
 
-class FmodBackward1(Node):
-    def backward(self, g, x, y):
-        return g, (-g * _rounded_quotient(x, y, "trunc") if self._next[1] is not None else None)
+class RemainderBackward1(_ModuloTensorBackward):
+    _rounding = "floor"
+
+
+class FmodBackward0(_ModuloScalarBackward):
+    pass
+
+
+class FmodBackward1(_ModuloTensorBackward):
+    _rounding = "trunc"
 
 
 def _rounded_quotient(x, y, mode):
@@ -1435,20 +1447,10 @@ _methods = {n + "_": _unary_inplace(globals()[n], n + "_") for n in _INPLACE_UNA
 _methods.update(
     add_=add_, sub_=sub_, mul_=mul_, div_=div_, true_divide_=true_divide_, pow_=pow_, clamp_=clamp_, lerp_=lerp_,
     addcmul_=addcmul_, addcdiv_=addcdiv_, float_power_=_float_power_,
-    square_=inplace_method(square, "square_"),
-    floor_divide_=inplace_method(floor_divide, "floor_divide_"),
-    remainder_=inplace_method(remainder, "remainder_"),
-    fmod_=inplace_method(fmod, "fmod_"),
-    atan2_=inplace_method(atan2, "atan2_"),
-    hypot_=inplace_method(hypot, "hypot_"),
-    copysign_=inplace_method(copysign, "copysign_"),
-    xlogy_=inplace_method(xlogy, "xlogy_"),
-    heaviside_=inplace_method(heaviside, "heaviside_"),
-    clamp_min_=inplace_method(clamp_min, "clamp_min_"),
-    clamp_max_=inplace_method(clamp_max, "clamp_max_"),
-    logit_=inplace_method(logit, "logit_"),
-    nan_to_num_=inplace_method(nan_to_num, "nan_to_num_"),
 )
+_methods.update({n + "_": inplace_method(globals()[n], n + "_")
+                 for n in ("square", "floor_divide", "remainder", "fmod", "atan2", "hypot", "copysign", "xlogy",
+                           "heaviside", "clamp_min", "clamp_max", "logit", "nan_to_num")})
 _methods.update({alias + "_": _methods[target + "_"] for alias, target in _ALIASES.items()
                  if target + "_" in _methods})
 

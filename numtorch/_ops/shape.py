@@ -676,10 +676,14 @@ class CatBackward0(Node):
         return tuple(out)
 
 
-def cat(tensors, dim=0, *, out=None):
+def _check_tensor_sequence(tensors, fn_name) -> None:
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"cat(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+        raise TypeError(f"{fn_name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
                         f"{type(tensors).__name__}")
+
+
+def cat(tensors, dim=0, *, out=None):
+    _check_tensor_sequence(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     arrays = [t._data for t in tensors]
@@ -728,9 +732,7 @@ class StackBackward0(Node):
 
 
 def stack(tensors, dim=0, *, out=None):
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"stack(): argument 'tensors' (position 1) must be tuple of Tensors, not "
-                        f"{type(tensors).__name__}")
+    _check_tensor_sequence(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     arrays = [t._data for t in tensors]

@@ -163,6 +163,19 @@ def _single_output(outputs, is_tuple, fn_name) -> None:
         raise RuntimeError(f"The Tensor returned by the function given to {fn_name} should contain a single element")
 
 
+def _last_grad(roots, wrt, v, like, create_graph, strict, stage):
+    """The product's final backward: recorded when create_graph asks for it or grad mode is on anyway."""
+    with set_grad_enabled(create_graph or _state.enabled):
+        res = _grad(roots, wrt, v, create_graph=create_graph)
+        return _fill_in_zeros(res, like, strict, create_graph, stage)
+
+
+def _with_outputs(outputs, outputs_tuple, res, res_tuple, create_graph):
+    """(func's outputs, the product), each detached unless create_graph and shaped as the user passed them."""
+    return (_untupled(_detached(outputs, create_graph), outputs_tuple),
+            _untupled(_detached(res, create_graph), res_tuple))
+
+
 _V_NONE_INPUT = ("The vector v can only be None if the input to the user-provided function is a single Tensor "
                  "with a single element.")
 
@@ -179,11 +192,8 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         v = _vector(v, outputs, outputs_tuple, create_graph, "vjp",
                     "The vector v can only be None if the user-provided function returns a single Tensor with a "
                     "single element.")
-    with set_grad_enabled(create_graph or _state.enabled):
-        res = _grad(outputs, inputs, v, create_graph=create_graph)
-        res = _fill_in_zeros(res, inputs, strict, create_graph, "back")
-    return (_untupled(_detached(outputs, create_graph), outputs_tuple),
-            _untupled(_detached(res, create_graph), inputs_tuple))
+    res = _last_grad(outputs, inputs, v, inputs, create_graph, strict, "back")
+    return _with_outputs(outputs, outputs_tuple, res, inputs_tuple, create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -198,11 +208,8 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         dummies = tuple(_zeros_like(o, requires_grad=True) for o in outputs)
         grad_inputs = _grad(outputs, inputs, dummies, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict)
-    with set_grad_enabled(create_graph or _state.enabled):
-        res = _grad(grad_inputs, dummies, v, create_graph=create_graph)
-        res = _fill_in_zeros(res, outputs, strict, create_graph, "back_trick")
-    return (_untupled(_detached(outputs, create_graph), outputs_tuple),
-            _untupled(_detached(res, create_graph), outputs_tuple))
+    res = _last_grad(grad_inputs, dummies, v, outputs, create_graph, strict, "back_trick")
+    return _with_outputs(outputs, outputs_tuple, res, outputs_tuple, create_graph)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
@@ -303,11 +310,8 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         inputs_tuple, inputs, v, outputs_tuple, outputs, jac = _hessian_setup(func, inputs, v, create_graph,
                                                                                strict, "vhp")
-    with set_grad_enabled(create_graph or _state.enabled):
-        res = _grad(jac, inputs, v, create_graph=create_graph)
-        res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back")
-    return (_untupled(_detached(outputs, create_graph), outputs_tuple),
-            _untupled(_detached(res, create_graph), inputs_tuple))
+    res = _last_grad(jac, inputs, v, inputs, create_graph, strict, "double_back")
+    return _with_outputs(outputs, outputs_tuple, res, inputs_tuple, create_graph)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -318,8 +322,5 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         dummies = tuple(_zeros_like(t, requires_grad=True) for t in inputs)
         double_back = _grad(jac, inputs, dummies, create_graph=True)
         _check_requires_grad(jac, "hessian", strict)
-    with set_grad_enabled(create_graph or _state.enabled):
-        res = _grad(double_back, dummies, v, create_graph=create_graph)
-        res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back_trick")
-    return (_untupled(_detached(outputs, create_graph), outputs_tuple),
-            _untupled(_detached(res, create_graph), inputs_tuple))
+    res = _last_grad(double_back, dummies, v, inputs, create_graph, strict, "double_back_trick")
+    return _with_outputs(outputs, outputs_tuple, res, inputs_tuple, create_graph)

@@ -143,33 +143,23 @@ def _canonical_mask(mask, mask_name: str, other_type, other_name: str, target_ty
 
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
     """Whether the inputs are batched (3-D), after torch's rank checks."""
-    if query.dim() == 3:
-        if key.dim() != 3 or value.dim() != 3:
-            raise AssertionError(f"For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
+    nd = query.dim()
+    if nd in (2, 3):
+        which = f"{'batched' if nd == 3 else 'unbatched'} ({nd}-D) `query`"
+        if key.dim() != nd or value.dim() != nd:
+            raise AssertionError(f"For {which}, expected `key` and `value` to be {nd}-D but found "
                                  f"{key.dim()}-D and {value.dim()}-D tensors respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 2:
-            raise AssertionError(f"For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but "
+        if key_padding_mask is not None and key_padding_mask.dim() != nd - 1:
+            raise AssertionError(f"For {which}, expected `key_padding_mask` to be `None` or {nd - 1}-D but "
                                  f"found {key_padding_mask.dim()}-D tensor instead")
         if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise AssertionError(f"For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but "
+            raise AssertionError(f"For {which}, expected `attn_mask` to be `None`, 2-D or 3-D but "
                                  f"found {attn_mask.dim()}-D tensor instead")
-        return True
-    if query.dim() == 2:
-        if key.dim() != 2 or value.dim() != 2:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
-                                 f"{key.dim()}-D and {value.dim()}-D tensors respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 1:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D "
-                                 f"but found {key_padding_mask.dim()}-D tensor instead")
-        if attn_mask is not None:
-            if attn_mask.dim() not in (2, 3):
-                raise AssertionError(f"For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
-                                     f"but found {attn_mask.dim()}-D tensor instead")
-            if attn_mask.dim() == 3:
-                expected = (num_heads, query.shape[0], key.shape[0])
-                if tuple(attn_mask.shape) != expected:
-                    raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
-        return False
+        if nd == 2 and attn_mask is not None and attn_mask.dim() == 3:
+            expected = (num_heads, query.shape[0], key.shape[0])
+            if tuple(attn_mask.shape) != expected:
+                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
+        return nd == 3
     raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D query "
                          "tensor")
 

@@ -315,15 +315,20 @@ def _record_conv(slot, geo, a: Tensor, b: Tensor, bias, data, cols=None) -> Tens
     return record(ConvolutionBackward0, data, inputs, (a, b), {"slot": slot, "geo": geo, "cols": cols})
 
 
-def conv(nd: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups) -> Tensor:
-    """F.conv{nd}d."""
-    name = f"conv{nd}d"
+def _conv_operands(nd: int, name: str, input: Tensor, weight: Tensor, stride):
+    """The batched input (and whether it was not), both arrays and the stride, after the weight's rank check."""
     x4, unbatched = _batched(input, nd, name)
-    x, w = x4._data, weight._data
+    w = weight._data
     if w.ndim != nd + 2:
         raise RuntimeError(f"expected stride to be a single integer value or a list of {w.ndim - 2} values to match "
                            f"the convolution dimensions, but got stride={list(expand_param(stride, nd, 'stride'))}")
-    stride = expand_param(stride, nd, "stride")
+    return x4, unbatched, x4._data, w, expand_param(stride, nd, "stride")
+
+
+def conv(nd: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups) -> Tensor:
+    """F.conv{nd}d."""
+    name = f"conv{nd}d"
+    x4, unbatched, x, w, stride = _conv_operands(nd, name, input, weight, stride)
     dilation = expand_param(dilation, nd, "dilation")
     k = w.shape[2:]
     if isinstance(padding, str):
@@ -368,12 +373,7 @@ def conv_transpose(nd: int, input: Tensor, weight: Tensor, bias, stride, padding
     name = f"conv_transpose{nd}d"
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
-    x4, unbatched = _batched(input, nd, name)
-    x, w = x4._data, weight._data
-    if w.ndim != nd + 2:
-        raise RuntimeError(f"expected stride to be a single integer value or a list of {w.ndim - 2} values to match "
-                           f"the convolution dimensions, but got stride={list(expand_param(stride, nd, 'stride'))}")
-    stride = expand_param(stride, nd, "stride")
+    x4, unbatched, x, w, stride = _conv_operands(nd, name, input, weight, stride)
     padding = expand_param(padding, nd, "padding")
     dilation = expand_param(dilation, nd, "dilation")
     output_padding = expand_param(output_padding, nd, "output_padding")

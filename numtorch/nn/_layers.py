@@ -508,15 +508,20 @@ def _feature_unbatched(input, batched: bool, p, training, inplace) -> Tensor:
     return _dropout_impl(input.unsqueeze(0), p, training, inplace, True, False).squeeze(0)
 
 
+def _warn_feature_rank(d: int, n: int) -> None:
+    """torch's deprecation warning for a dropout{n}d input that is neither unbatched nor batched."""
+    if d not in (n + 1, n + 2):
+        warnings.warn(f"dropout{n}d: Received a {d}-D input to dropout{n}d, which is deprecated and will result in an "
+                      f"error in a future release. To retain the behavior and silence this warning, please use dropout "
+                      f"instead. Note that dropout{n}d exists to provide channel-wise dropout on inputs with {n} "
+                      f"spatial dimensions, a channel dimension, and an optional batch dimension (i.e. {n + 1}D or "
+                      f"{n + 2}D inputs).", stacklevel=3)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False) -> Tensor:
     _check_p(p)
     d = input.dim()
-    if d not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {d}-D input to dropout2d, which is deprecated and will result in an "
-                      f"error in a future release. To retain the behavior and silence this warning, please use dropout "
-                      f"instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
-                      f"dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
-                      stacklevel=2)
+    _warn_feature_rank(d, 2)
     if d == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
                       "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
@@ -529,12 +534,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False) -> Tensor:
 def dropout3d(input, p=0.5, training=True, inplace=False) -> Tensor:
     _check_p(p)
     d = input.dim()
-    if d not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {d}-D input to dropout3d, which is deprecated and will result in an "
-                      f"error in a future release. To retain the behavior and silence this warning, please use dropout "
-                      f"instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
-                      f"dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
-                      stacklevel=2)
+    _warn_feature_rank(d, 3)
     return _feature_unbatched(input, d == 5, p, training, inplace)
 
 
@@ -816,14 +816,20 @@ def upsample_bilinear(input, size=None, scale_factor=None) -> Tensor:
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
+def _shuffle_factor(input, factor, fn: str, arg: str) -> int:
+    """The checked scale factor r of pixel_shuffle / pixel_unshuffle."""
+    if input.dim() < 3:
+        raise RuntimeError(f"{fn} expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    r = int(factor)
+    if r <= 0:
+        raise RuntimeError(f"{fn} expects a positive {arg}, but got {r}")
+    return r
+
+
 def pixel_shuffle(input, upscale_factor) -> Tensor:
     """(*, C r^2, H, W) -> (*, C, H r, W r)."""
-    if input.dim() < 3:
-        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
-                           f"{input.dim()} dimension(s)")
-    r = int(upscale_factor)
-    if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    r = _shuffle_factor(input, upscale_factor, "pixel_shuffle", "upscale_factor")
     *lead, c, h, w = input.shape
     if c % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
@@ -833,12 +839,7 @@ def pixel_shuffle(input, upscale_factor) -> Tensor:
 
 def pixel_unshuffle(input, downscale_factor) -> Tensor:
     """(*, C, H r, W r) -> (*, C r^2, H, W)."""
-    if input.dim() < 3:
-        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
-                           f"{input.dim()} dimension(s)")
-    r = int(downscale_factor)
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    r = _shuffle_factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor")
     *lead, c, h, w = input.shape
     if h % r or w % r:
         which, val = ("height", h) if h % r else ("width", w)

@@ -24,18 +24,21 @@ def _empty():
     return empty(0)
 
 
-class _ParameterMeta(type):
-    """`isinstance(t, Parameter)` also holds for a tensor flagged `_is_param` (torch's rule)."""
+class _FlaggedMeta(type):
+    """`isinstance(t, Parameter)` also holds for a tensor flagged `_is_param`, and likewise for Buffer and
+    `_is_buffer` (torch's rule); the class names its flag in `_instance_flag`, its subclasses get the plain check."""
 
     def __instancecheck__(cls, instance) -> bool:
-        if cls is Parameter and isinstance(instance, Tensor) and getattr(instance, "_is_param", False):
+        flag = cls.__dict__.get("_instance_flag")
+        if flag is not None and isinstance(instance, Tensor) and getattr(instance, flag, False):
             return True
         return super().__instancecheck__(instance)
 
 
-class Parameter(Tensor, metaclass=_ParameterMeta):
+class Parameter(Tensor, metaclass=_FlaggedMeta):
     """A Tensor that a Module lists among its parameters when assigned as an attribute."""
 
+    _instance_flag = "_is_param"
     _is_param = True
 
     def __new__(cls, data=None, requires_grad=True):
@@ -78,15 +81,10 @@ def _rebuild_parameter(cls, data, requires_grad, state):
     return p
 
 
-class _BufferMeta(type):
-    def __instancecheck__(cls, instance) -> bool:
-        if cls is Buffer and isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False):
-            return True
-        return super().__instancecheck__(instance)
-
-
-class Buffer(Tensor, metaclass=_BufferMeta):
+class Buffer(Tensor, metaclass=_FlaggedMeta):
     """Marks a tensor as a module buffer; `Buffer(t)` returns a plain Tensor, as in torch."""
+
+    _instance_flag = "_is_buffer"
 
     def __new__(cls, data=None, *, persistent=True):
         if data is None:

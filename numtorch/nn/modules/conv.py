@@ -185,36 +185,26 @@ class _ConvTransposeNd(_ConvNd):
                   self.dilation)
 
 
-def _transpose_init(cls, self, in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
-                    bias, dilation, padding_mode, device, dtype):
-    n = cls._nd
-    _ConvTransposeNd.__init__(self, in_channels, out_channels, _ntuple(kernel_size, n), _ntuple(stride, n),
-                              _ntuple(padding, n), _ntuple(dilation, n), True, _ntuple(output_padding, n), groups,
-                              bias, padding_mode, device, dtype)
+class _ConvTranspose(_ConvTransposeNd):
+    """ConvTranspose1d/2d/3d: one constructor with torch's signature; `_nd` says how many spatial dims."""
 
-
-class ConvTranspose1d(_ConvTransposeNd):
-    _nd = 1
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None) -> None:
-        _transpose_init(ConvTranspose1d, self, in_channels, out_channels, kernel_size, stride, padding,
-                        output_padding, groups, bias, dilation, padding_mode, device, dtype)
-
-
-class ConvTranspose2d(_ConvTransposeNd):
     _nd = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None) -> None:
-        _transpose_init(ConvTranspose2d, self, in_channels, out_channels, kernel_size, stride, padding,
-                        output_padding, groups, bias, dilation, padding_mode, device, dtype)
+        n = self._nd
+        super().__init__(in_channels, out_channels, _ntuple(kernel_size, n), _ntuple(stride, n), _ntuple(padding, n),
+                         _ntuple(dilation, n), True, _ntuple(output_padding, n), groups, bias, padding_mode, device,
+                         dtype)
 
 
-class ConvTranspose3d(_ConvTransposeNd):
+class ConvTranspose1d(_ConvTranspose):
+    _nd = 1
+
+
+class ConvTranspose2d(_ConvTranspose):
+    _nd = 2
+
+
+class ConvTranspose3d(_ConvTranspose):
     _nd = 3
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None) -> None:
-        _transpose_init(ConvTranspose3d, self, in_channels, out_channels, kernel_size, stride, padding,
-                        output_padding, groups, bias, dilation, padding_mode, device, dtype)

@@ -60,6 +60,18 @@ def _addindent(text: str, spaces: int) -> str:
     return "\n".join([first] + [pad + line if line.strip() else "" for line in rest])
 
 
+def _options_repr(module, defaults, show=str) -> str:
+    """", name=value" for each option of `defaults` ((name, default) pairs) that is not at its default: torch's
+    reprs list only those. A None/True/False default is compared by identity, any other by value, as torch does."""
+    parts = []
+    for name, default in defaults:
+        value = getattr(module, name)
+        changed = value is not default if default is None or isinstance(default, bool) else value != default
+        if changed:
+            parts.append(f", {name}={show(value)}")
+    return "".join(parts)
+
+
 def _typename(obj) -> str:
     """torch.typename: 'torch.FloatTensor' for tensors, the qualified class name otherwise."""
     if isinstance(obj, Tensor):
@@ -350,23 +362,11 @@ class Module:
 
     # -- registration ----------------------------------------------------------------------
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        if not isinstance(name, str):
-            raise TypeError(f"buffer name should be a string. Got {_typename(name)}")
-        if "." in name:
-            raise KeyError('buffer name can\'t contain "."')
-        if name == "":
-            raise KeyError('buffer name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self._buffers:
-            raise KeyError(f"attribute '{name}' already exists")
+        _check_member_name(self, name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' (torch Tensor or None "
                             f"required)")
-        for hook in _global_buffer_registration_hooks.values():
-            out = hook(self, name, tensor)
-            if out is not None:
-                tensor = out
+        tensor = _run_registration_hooks(_global_buffer_registration_hooks, self, name, tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -374,16 +374,7 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def register_parameter(self, name: str, param) -> None:
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        if not isinstance(name, str):
-            raise TypeError(f"parameter name should be a string. Got {_typename(name)}")
-        if "." in name:
-            raise KeyError('parameter name can\'t contain "."')
-        if name == "":
-            raise KeyError('parameter name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self._parameters:
-            raise KeyError(f"attribute '{name}' already exists")
+        _check_member_name(self, name, "parameter", "_parameters")
         if param is None:
             self._parameters[name] = None
             return
@@ -394,10 +385,7 @@ class Module:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created "
                              f"explicitly. To express '{name}' as a function of another Tensor, compute the value in "
                              f"the forward() method.")
-        for hook in _global_parameter_registration_hooks.values():
-            out = hook(self, name, param)
-            if out is not None:
-                param = out
+        param = _run_registration_hooks(_global_parameter_registration_hooks, self, name, param)
         self._parameters[name] = param
 
     def add_module(self, name: str, module) -> None:
@@ -411,7 +399,7 @@ class Module:
             raise KeyError(f'module name can\'t contain ".", got: {name}')
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
-        self._modules[name] = _run_module_registration_hooks(self, name, module)
+        self._modules[name] = _run_registration_hooks(_global_module_registration_hooks, self, name, module)
 
     def register_module(self, name: str, module) -> None:
         self.add_module(name, module)
@@ -454,13 +442,13 @@ class Module:
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             _discard(name, d, self._parameters, self._buffers, self._non_persistent_buffers_set)
-            modules[name] = _run_module_registration_hooks(self, name, value)
+            modules[name] = _run_registration_hooks(_global_module_registration_hooks, self, name, value)
             return
         if modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' (torch.nn.Module or "
                                 f"None expected)")
-            modules[name] = _run_module_registration_hooks(self, name, value)
+            modules[name] = _run_registration_hooks(_global_module_registration_hooks, self, name, value)
             return
         buffers = d.get("_buffers")
         if isinstance(value, Buffer) or (buffers is not None and name in buffers):
@@ -1053,8 +1041,23 @@ def _discard(name, *stores) -> None:
                 store.discard(name)
 
 
-def _run_module_registration_hooks(module, name, value):
-    for hook in _global_module_registration_hooks.values():
+def _check_member_name(module, name, kind: str, store: str) -> None:
+    """torch's checks on the name of a new buffer or parameter (kept in module.<store>)."""
+    if store not in module.__dict__:
+        raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain "."')
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if hasattr(module, name) and name not in module.__dict__[store]:
+        raise KeyError(f"attribute '{name}' already exists")
+
+
+def _run_registration_hooks(hooks, module, name, value):
+    """value as the global registration hooks leave it: each may return a replacement."""
+    for hook in hooks.values():
         out = hook(module, name, value)
         if out is not None:
             value = out

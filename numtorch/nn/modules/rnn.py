@@ -10,7 +10,7 @@ from ..._ops.creation import empty, zeros
 from ..._tensor import Tensor
 from .. import _rnn, init
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, _options_repr
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -19,6 +19,10 @@ def _packed_class():
     """nn.utils.rnn.PackedSequence, imported on use so nn.modules does not import nn.utils."""
     from ..utils.rnn import PackedSequence
     return PackedSequence
+
+
+_RNN_DEFAULTS = (("proj_size", 0), ("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0),
+                 ("bidirectional", False))
 
 
 class RNNBase(Module):
@@ -116,20 +120,7 @@ class RNNBase(Module):
         return hx if permutation is None else hx.index_select(1, permutation)
 
     def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.proj_size != 0:
-            s += f", proj_size={self.proj_size}"
-        if self.num_layers != 1:
-            s += f", num_layers={self.num_layers}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        if self.batch_first is not False:
-            s += f", batch_first={self.batch_first}"
-        if self.dropout != 0:
-            s += f", dropout={self.dropout}"
-        if self.bidirectional is not False:
-            s += f", bidirectional={self.bidirectional}"
-        return s
+        return f"{self.input_size}, {self.hidden_size}" + _options_repr(self, _RNN_DEFAULTS)
 
     # -- forward ----------------------------------------------------------------------------
     _dim_message = "{}: Expected input to be 2D or 3D, got {}D instead"

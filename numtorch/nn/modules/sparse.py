@@ -6,9 +6,12 @@ from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, _options_repr
 
 __all__ = ["Embedding", "EmbeddingBag"]
+
+# the lookup options both embedding modules show when changed, in torch's order
+_LOOKUP = (("max_norm", None), ("norm_type", 2), ("scale_grad_by_freq", False))
 
 
 def _normalized_padding(padding_idx, n: int, word: str):
@@ -63,15 +66,7 @@ class Embedding(_EmbeddingBase):
                            self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        s = f"{self.num_embeddings}, {self.embedding_dim}" + _options_repr(self, (("padding_idx", None),) + _LOOKUP)
         if self.sparse is not False:
             s += ", sparse=True"
         return s
@@ -114,17 +109,8 @@ class EmbeddingBag(_EmbeddingBase):
                                self.padding_idx)
 
     def extra_repr(self) -> str:
-        s = f"{self.num_embeddings!r}, {self.embedding_dim!r}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm!r}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type!r}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq!r}"
-        s += f", mode={self.mode!r}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx!r}"
-        return s
+        return (f"{self.num_embeddings!r}, {self.embedding_dim!r}" + _options_repr(self, _LOOKUP, repr)
+                + f", mode={self.mode!r}" + _options_repr(self, (("padding_idx", None),), repr))
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,

@@ -95,23 +95,35 @@ def _feed_forward(layer, x, dropout):
     return dropout(layer.linear2(layer.dropout(layer.activation(layer.linear1(x)))))
 
 
-class TransformerEncoderLayer(Module):
-    """Self-attention then a feed-forward block, each with a residual and LayerNorm (post-norm,
-    or pre-norm with norm_first=True)."""
+class _TransformerLayer(Module):
+    """The layers' shared constructor: the attention blocks named in `_attentions`, a feed-forward
+    block, and one LayerNorm and one dropout per block, registered in torch's order."""
 
     __constants__ = ["norm_first"]
+    _attentions = ("self_attn",)
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation=F.relu, layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
         factory = {"device": device, "dtype": dtype}
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            **factory)
+        for name in self._attentions:
+            setattr(self, name, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                   batch_first=batch_first, **factory))
         _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, factory)
         self.norm_first = norm_first
-        _add_norms_and_dropouts(self, 2, d_model, layer_norm_eps, bias, dropout, factory)
-        activation = _resolve_activation(activation)
+        _add_norms_and_dropouts(self, len(self._attentions) + 1, d_model, layer_norm_eps, bias, dropout, factory)
+        self._set_activation(_resolve_activation(activation))
+
+    def _set_activation(self, activation) -> None:
+        self.activation = activation
+
+
+class TransformerEncoderLayer(_TransformerLayer):
+    """Self-attention then a feed-forward block, each with a residual and LayerNorm (post-norm,
+    or pre-norm with norm_first=True)."""
+
+    def _set_activation(self, activation) -> None:
         if activation is F.relu or isinstance(activation, ReLU):
             self.activation_relu_or_gelu = 1
         elif activation is F.gelu or isinstance(activation, GELU):
@@ -222,25 +234,11 @@ class TransformerEncoder(Module):
                 if t is not None]
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, attention over the encoder's output (memory), then a feed-forward block,
     each with a residual and LayerNorm (post-norm, or pre-norm with norm_first=True)."""
 
-    __constants__ = ["norm_first"]
-
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
-                 activation=F.relu, layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
-        factory = {"device": device, "dtype": dtype}
-        super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias,
-                                            **factory)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first,
-                                                 bias=bias, **factory)
-        _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, factory)
-        self.norm_first = norm_first
-        _add_norms_and_dropouts(self, 3, d_model, layer_norm_eps, bias, dropout, factory)
-        self.activation = _resolve_activation(activation)
+    _attentions = ("self_attn", "multihead_attn")
 
     def __setstate__(self, state):
         # As in torch 2.13, a state without an "activation" entry gets relu, and a Module activation
