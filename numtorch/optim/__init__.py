@@ -1,4 +1,14 @@
-"""numtorch.optim: torch.optim's optimizers, with torch's trajectories and checkpoint format."""
+"""numtorch.optim: torch.optim's optimizers, with torch's trajectories and checkpoint format.
+
+Each algorithm's update is torch's single-tensor (for-loop) algorithm, operation
+for operation. The implementation flags: capturable only matters for CUDA
+graphs, so on numtorch's CPU it is accepted and changes nothing. Adam(W), SGD,
+Adagrad and RMSprop run numtorch's single-pass fast path (optim/_fast: one
+fused loop per parameter, numba-compiled when installed), which gives the
+per-parameter code's bits (to rounding on its NumPy fallback, without numba),
+unless foreach=False without fused=True, or the step is recorded by autograd.
+The other algorithms take their per-parameter path whatever foreach says.
+"""
 from . import optimizer
 from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta

@@ -1,64 +1,40 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates to running RMS of gradients.
 
 The update is torch's single-tensor algorithm, operation for operation.
-capturable only matters for CUDA graphs, so on numtorch's CPU it is accepted
-and changes nothing; foreach takes the same path for now.
 """
 from __future__ import annotations
 
-from .._ops.creation import zeros_like
-from .._tensor import Tensor
-from ._functional import (as_scalar, check_foreach, check_lr, check_nonneg, closure_loss, fill_group_defaults,
-                          grads_and_states, new_step, restore_step_tensors, state_lists, weight_decayed)
-from .optimizer import Optimizer, _to_scalar, _use_grad_for_differentiable
+from ._functional import (FLAG_DEFAULTS, GroupLoopOptimizer, as_scalar, check_foreach, check_hyperparameters,
+                          check_singleton_tensors, weight_decayed)
+from .optimizer import _to_scalar
 
 __all__ = ["Adadelta", "adadelta"]
 
 
-class Adadelta(Optimizer):
+class Adadelta(GroupLoopOptimizer):
     """Adadelta (Zeiler); torch.optim.Adadelta's contract."""
+
+    _zero_state = ("square_avg", "acc_delta")
+    _old_group_defaults = FLAG_DEFAULTS
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
-        check_lr(lr)
+        check_hyperparameters(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        check_nonneg(eps, "epsilon value")
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(eps=eps, weight_decay=weight_decay)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
                     "capturable": capturable, "foreach": foreach, "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        fill_group_defaults(self.param_groups, {"foreach": None, "maximize": False, "differentiable": False,
-                                                "capturable": False})
-        restore_step_tensors(self)
-
-    @staticmethod
-    def _init_state(state, p, group) -> None:
-        state["step"] = new_step(group)
-        state["square_avg"] = zeros_like(p)
-        state["acc_delta"] = zeros_like(p)
-
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """One Adadelta step over every param with a grad; returns closure's loss (or None)."""
-        loss = closure_loss(closure)
-        for group in self.param_groups:
-            params, grads, states = grads_and_states(self, group, self._init_state, "Adadelta")
-            adadelta(params, grads, *state_lists(states, "square_avg", "acc_delta", "step"), lr=group["lr"],
-                     rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
-                     foreach=group["foreach"], maximize=group["maximize"], differentiable=group["differentiable"],
-                     capturable=group["capturable"])
-        return loss
+    def _step_group(self, group):
+        self._apply_functional(adadelta, group, "square_avg", "acc_delta", "step")
 
 
 def adadelta(params, grads, square_avgs, acc_deltas, state_steps, capturable=False, foreach=None,
              differentiable=False, has_complex=False, *, lr, rho, eps, weight_decay, maximize):
     """Functional Adadelta: updates params and their state tensors in place."""
-    if not all(isinstance(t, Tensor) for t in state_steps):
-        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+    check_singleton_tensors(state_steps)
     check_foreach(foreach, differentiable)
     lr = _to_scalar(lr)
     for param, grad, square_avg, acc_delta, step in zip(params, grads, square_avgs, acc_deltas, state_steps,

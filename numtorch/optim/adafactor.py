@@ -12,16 +12,16 @@ from __future__ import annotations
 from .._dtype import finfo
 from .._ops.creation import zeros_like
 from .._tensor import Tensor
-from ..autograd.grad_mode import no_grad
-from ._functional import (check_at_least, check_lr_size, closure_loss, fill_group_defaults, grads_and_states,
-                          new_step, restore_step_tensors, state_lists)
-from .optimizer import Optimizer, _get_value, _to_scalar
+from ._functional import GroupLoopOptimizer, amp_state, check_at_least, check_lr_size, refuse_complex, state_lists
+from .optimizer import _get_value, _to_scalar
 
 __all__ = ["Adafactor", "adafactor"]
 
 
-class Adafactor(Optimizer):
+class Adafactor(GroupLoopOptimizer):
     """Adafactor (Shazeer & Stern), with torch's lr and eps1 conventions; torch.optim.Adafactor's contract."""
+
+    _old_group_defaults = {"foreach": None}
 
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, *,
                  foreach=None, maximize=False):
@@ -38,15 +38,9 @@ class Adafactor(Optimizer):
                     "foreach": foreach, "maximize": maximize}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        fill_group_defaults(self.param_groups, {"foreach": None})
-        restore_step_tensors(self)
-
     @staticmethod
-    def _init_state(state, p, group) -> None:
+    def _init_buffers(state, p, group) -> None:
         """Factored moments (one row, one column average over the last two dims) for a matrix, or more dims."""
-        state["step"] = new_step(group)
         grad = p.grad
         if grad.dim() > 1:
             state["row_var"] = grad.new_zeros(grad.shape[:-1] + (1,))
@@ -54,23 +48,14 @@ class Adafactor(Optimizer):
         else:
             state["variance"] = zeros_like(grad)
 
-    @no_grad()
-    def step(self, closure=None):
-        """One Adafactor step over every param with a grad; returns closure's loss (or None)."""
-        loss = closure_loss(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None and p.is_complex():
-                    raise RuntimeError("Adafactor does not support complex parameters")
-            params, grads, states = grads_and_states(self, group, self._init_state, "Adafactor")
-            row_vars, col_vars, variances = ([state.get(k) for state in states]
-                                             for k in ("row_var", "col_var", "variance"))
-            eps1, eps2 = group["eps"]
-            adafactor(params, grads, row_vars, col_vars, variances, *state_lists(states, "step"), d=group["d"],
-                      lr=group["lr"], beta2_decay=group["beta2_decay"], weight_decay=group["weight_decay"],
-                      eps1=eps1, eps2=eps2, foreach=group["foreach"], maximize=group["maximize"],
-                      grad_scale=getattr(self, "grad_scale", None), found_inf=getattr(self, "found_inf", None))
-        return loss
+    def _step_group(self, group):
+        refuse_complex(group, "Adafactor")
+        params, grads, states = self._grads_and_states(group)
+        row_vars, col_vars, variances = ([state.get(k) for state in states] for k in ("row_var", "col_var", "variance"))
+        eps1, eps2 = group["eps"]
+        adafactor(params, grads, row_vars, col_vars, variances, *state_lists(states, "step"), d=group["d"],
+                  lr=group["lr"], beta2_decay=group["beta2_decay"], weight_decay=group["weight_decay"],
+                  eps1=eps1, eps2=eps2, foreach=group["foreach"], maximize=group["maximize"], **amp_state(self))
 
 
 def adafactor(params, grads, row_vars, col_vars, variances, state_steps, foreach=None, grad_scale=None,

@@ -3,34 +3,30 @@
 The update is torch's single-tensor algorithm, operation for operation. As in
 torch, the constructor creates every param's state at once (the `sum` filled
 with the constructor's initial_accumulator_value), so even params that never
-get a grad appear in the state_dict. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
-(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
-the per-parameter code's bits below (to rounding on its NumPy fallback, without numba).
+get a grad appear in the state_dict.
 """
 from __future__ import annotations
 
 from .._ops.creation import full_like
-from .._tensor import Tensor
 from . import _fast
 from ._fast import zeros_like_all
-from ._functional import (as_scalar, check_foreach, check_fused, check_fused_param, check_lr,
-                          check_no_grad_scaling, check_nonneg, closure_loss, fill_group_defaults, new_step,
-                          restore_step_tensors, weight_decayed)
-from .optimizer import Optimizer, _get_value, _to_scalar, _use_grad_for_differentiable
+from ._functional import (GroupLoopOptimizer, amp_state, as_scalar, check_foreach, check_fused, check_fused_param,
+                          check_hyperparameters, check_no_grad_scaling, check_singleton_tensors, group_options,
+                          new_step, params_with_grads, weight_decayed)
+from .optimizer import _get_value, _to_scalar
 
 __all__ = ["Adagrad", "adagrad"]
 
 
-class Adagrad(Optimizer):
+class Adagrad(GroupLoopOptimizer):
     """Adagrad (Duchi et al.), with lr decay and weight decay; torch.optim.Adagrad's contract."""
+
+    _old_group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
-        check_lr(lr)
-        check_nonneg(lr_decay, "lr_decay value")
-        check_nonneg(weight_decay, "weight_decay value")
-        check_nonneg(initial_accumulator_value, "initial_accumulator_value value")
-        check_nonneg(eps, "epsilon value")
+        check_hyperparameters(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                              initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
                     "maximize": maximize, "differentiable": differentiable, "fused": fused}
@@ -41,17 +37,11 @@ class Adagrad(Optimizer):
             self._step_supports_amp_scaling = True
         for group in self.param_groups:  # the sums side by side in memory (see zeros_like_all)
             for p, total in zip(group["params"], zeros_like_all(group["params"])):
-                self._init_state(self.state[p], p, group, initial_accumulator_value, total)
+                self._init_state(self.state[p], p, group, total)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        fill_group_defaults(self.param_groups, {"foreach": None, "maximize": False, "differentiable": False,
-                                                "fused": None})
-        restore_step_tensors(self)
-
-    @staticmethod
-    def _init_state(state, p, group, initial_accumulator_value, total=None) -> None:
+    def _init_state(self, state, p, group, total=None) -> None:
         """`total`: a zero tensor like p to fill (one made by zeros_like_all), else a new one is made."""
+        initial_accumulator_value = self.defaults["initial_accumulator_value"]
         state["step"] = new_step(group)
         if total is None:
             total = full_like(p, initial_accumulator_value)
@@ -63,46 +53,29 @@ class Adagrad(Optimizer):
         raise NotImplementedError("Adagrad.share_memory: numtorch tensors cannot be moved to shared memory")
 
     def _init_group(self, group, params, grads, state_sums, state_steps) -> tuple[bool, bool]:
-        check, states = group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True), self.state
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            if check:  # the first param only, as torch
-                check_fused_param(p)
-                self._need_device_dtype_check_for_fused = check = False
-            params.append(p)
-            grads.append(grad)
-            state = states[p]
+        params_with_grads(self, group, params, grads)
+        for p in params:
+            state = self.state[p]
             if len(state) == 0:  # a param added by add_param_group after construction
                 if group["fused"]:
                     check_fused_param(p)
-                self._init_state(state, p, group, self.defaults["initial_accumulator_value"])
+                self._init_state(state, p, group)
             state_sums.append(state["sum"])
             state_steps.append(state["step"])
         return False, False  # has_sparse_grad, has_complex: numtorch has neither
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """One Adagrad step over every param with a grad; returns closure's loss (or None)."""
-        loss = closure_loss(closure)
-        for group in self.param_groups:
-            params, grads, state_sums, state_steps = _fast.params_list(self, group), [], [], []
-            has_sparse_grad, has_complex = self._init_group(group, params, grads, state_sums, state_steps)
-            adagrad(params, grads, state_sums, state_steps, lr=group["lr"], weight_decay=group["weight_decay"],
-                    lr_decay=group["lr_decay"], eps=group["eps"], has_sparse_grad=has_sparse_grad,
-                    foreach=group["foreach"], maximize=group["maximize"], differentiable=group["differentiable"],
-                    has_complex=has_complex, fused=group["fused"], grad_scale=getattr(self, "grad_scale", None),
-                    found_inf=getattr(self, "found_inf", None))
-        return loss
+    def _step_group(self, group):
+        params, grads, state_sums, state_steps = _fast.params_list(self, group), [], [], []
+        has_sparse_grad, has_complex = self._init_group(group, params, grads, state_sums, state_steps)
+        adagrad(params, grads, state_sums, state_steps, has_sparse_grad=has_sparse_grad, has_complex=has_complex,
+                **group_options(group, self.defaults, omit=("initial_accumulator_value",)), **amp_state(self))
 
 
 def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None, found_inf=None,
             has_sparse_grad=False, foreach=None, differentiable=False, has_complex=False, *, lr, weight_decay,
             lr_decay, eps, maximize):
     """Functional Adagrad: updates params and their state tensors in place."""
-    if not all(isinstance(t, Tensor) for t in state_steps):
-        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+    check_singleton_tensors(state_steps)
     check_no_grad_scaling(grad_scale, found_inf)
     check_foreach(foreach, differentiable)
     if fused and differentiable:

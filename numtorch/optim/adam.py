@@ -3,38 +3,33 @@
 The update is torch's single-tensor algorithm, operation for operation. Two
 branches as in torch: the usual one reads `step` as a Python number; with
 differentiable=True everything stays a tensor so that autograd can see it.
-capturable only matters for CUDA graphs, so on numtorch's CPU it is accepted
-and changes nothing. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
-(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
-the per-parameter code's bits below (to rounding on its NumPy fallback, without numba).
 """
 from __future__ import annotations
 
 from .._tensor import Tensor
 from . import _fast
 from ._fast import zeros_like_all
-from ._functional import (check_beta, check_fused, check_fused_param, check_lr, check_no_grad_scaling,
-                          check_nonneg, closure_loss, fill_group_defaults, new_step, restore_step_tensors)
-from .optimizer import Optimizer, _get_value, _to_scalar, _use_grad_for_differentiable
+from ._functional import (GroupLoopOptimizer, amp_state, check_fused, check_fused_param, check_hyperparameters,
+                          check_no_grad_scaling, check_singleton_tensors, group_options, new_step)
+from .optimizer import _get_value, _to_scalar
 
 __all__ = ["Adam", "adam"]
 
 _TENSOR_HYPER_MSG = "{} as a Tensor is not supported for capturable=False and foreach=True"
 
 
-class Adam(Optimizer):
+class Adam(GroupLoopOptimizer):
     """Adam (Kingma & Ba), optionally AMSGrad or with decoupled weight decay; torch.optim.Adam's contract."""
+
+    _old_group_defaults = {"amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
+                           "differentiable": False, "decoupled_weight_decay": False, "fused": None}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
         if isinstance(lr, Tensor) and foreach and not capturable:
             raise ValueError(_TENSOR_HYPER_MSG.format("lr"))
-        check_lr(lr)
-        check_nonneg(eps, "epsilon value")
-        check_beta(betas, 0)
-        check_beta(betas, 1)
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         if not (all(isinstance(b, float) for b in betas[:2]) or all(isinstance(b, Tensor) for b in betas[:2])):
             raise ValueError("betas must be either both floats or both Tensors")
         for i, beta in enumerate(betas[:2]):
@@ -51,13 +46,6 @@ class Adam(Optimizer):
         if fused:
             self._step_supports_amp_scaling = True
             check_fused(fused, foreach, differentiable)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        fill_group_defaults(self.param_groups, {"amsgrad": False, "maximize": False, "foreach": None,
-                                                "capturable": False, "differentiable": False,
-                                                "decoupled_weight_decay": False, "fused": None})
-        restore_step_tensors(self)
 
     def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps) -> bool:
         amsgrad, differentiable, states = group["amsgrad"], group["differentiable"], self.state
@@ -100,32 +88,19 @@ class Adam(Optimizer):
                 self.state[p][key] = buf
             column[:] = [self.state[p][key] if t is None else t for p, t in zip(params, column)]
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """One Adam step over every param with a grad; returns closure's loss (or None)."""
-        loss = closure_loss(closure)
-        for group in self.param_groups:
-            params = _fast.params_list(self, group)  # carries what the fast path checked last step
-            grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = [], [], [], [], []
-            has_complex = self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
-                                           state_steps)
-            beta1, beta2 = group["betas"]
-            adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad=group["amsgrad"],
-                 has_complex=has_complex, beta1=beta1, beta2=beta2, lr=group["lr"],
-                 weight_decay=group["weight_decay"], eps=group["eps"], maximize=group["maximize"],
-                 foreach=group["foreach"], capturable=group["capturable"],
-                 differentiable=group["differentiable"], fused=group["fused"],
-                 grad_scale=getattr(self, "grad_scale", None), found_inf=getattr(self, "found_inf", None),
-                 decoupled_weight_decay=group["decoupled_weight_decay"])
-        return loss
+    def _step_group(self, group):
+        params = _fast.params_list(self, group)  # carries what the fast path checked last step
+        grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = [], [], [], [], []
+        has_complex = self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps)
+        adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, has_complex=has_complex,
+             **group_options(group, self.defaults), **amp_state(self))
 
 
 def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach=None, capturable=False,
          differentiable=False, fused=None, grad_scale=None, found_inf=None, has_complex=False,
          decoupled_weight_decay=False, *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize):
     """Functional Adam: updates params and their state tensors in place."""
-    if not all(isinstance(t, Tensor) for t in state_steps):
-        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+    check_singleton_tensors(state_steps)
     check_no_grad_scaling(grad_scale, found_inf)
     lr, beta1, beta2 = _to_scalar(lr), _to_scalar(beta1), _to_scalar(beta2)
     if _fast.adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach, fused, differentiable,

@@ -17,9 +17,8 @@ import numpy as np
 from .._ops.creation import zeros_like
 from .._ops.linalg import addmm
 from .._tensor import Tensor, wrap
-from ..autograd.grad_mode import no_grad
-from ._functional import check_at_least, check_lr_size, closure_loss, grads_and_states
-from .optimizer import Optimizer, _get_value, _to_scalar
+from ._functional import GroupLoopOptimizer, check_at_least, check_lr_size, refuse_complex
+from .optimizer import _get_value, _to_scalar
 
 __all__ = ["Muon"]
 
@@ -28,7 +27,7 @@ DEFAULT_A, DEFAULT_B, DEFAULT_C = 3.4445, -4.7750, 2.0315  # Keller Jordan's qui
 DEFAULT_NS_STEPS = 5
 
 
-class Muon(Optimizer):
+class Muon(GroupLoopOptimizer):
     """Muon (Keller Jordan) for 2-D params, with decoupled weight decay; torch.optim.Muon's contract.
 
     Other params (biases, embeddings) belong in another optimizer, e.g. AdamW.
@@ -57,20 +56,13 @@ class Muon(Optimizer):
     def _init_state(state, p, group) -> None:
         state["momentum_buffer"] = zeros_like(p.grad)
 
-    @no_grad()
-    def step(self, closure=None):
-        """One Muon step over every param with a grad; returns closure's loss (or None)."""
-        loss = closure_loss(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None and p.is_complex():
-                    raise RuntimeError("Muon does not support complex parameters")
-            params, grads, states = grads_and_states(self, group, self._init_state, "Muon")
-            muon(params, grads, [state["momentum_buffer"] for state in states], lr=group["lr"],
-                 weight_decay=group["weight_decay"], momentum=group["momentum"], nesterov=group["nesterov"],
-                 ns_coefficients=group["ns_coefficients"], eps=group["eps"], ns_steps=group["ns_steps"],
-                 adjust_lr_fn=group["adjust_lr_fn"], has_complex=False)
-        return loss
+    def _step_group(self, group):
+        refuse_complex(group, "Muon")
+        params, grads, states = self._grads_and_states(group)
+        muon(params, grads, [state["momentum_buffer"] for state in states], lr=group["lr"],
+             weight_decay=group["weight_decay"], momentum=group["momentum"], nesterov=group["nesterov"],
+             ns_coefficients=group["ns_coefficients"], eps=group["eps"], ns_steps=group["ns_steps"],
+             adjust_lr_fn=group["adjust_lr_fn"], has_complex=False)
 
 
 def muon(params, grads, muon_momentum_bufs, *, foreach=None, lr, weight_decay, momentum, nesterov,

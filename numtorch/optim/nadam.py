@@ -3,76 +3,51 @@
 The update is torch's single-tensor algorithm, operation for operation. Two
 branches as in torch: the usual one reads `mu_product` as a Python number and
 folds the step sizes into addcdiv's value; with differentiable=True they stay
-tensors so that autograd can see them. capturable only matters for CUDA
-graphs, so on numtorch's CPU it is accepted and changes nothing; foreach
-takes the same path for now.
+tensors so that autograd can see them.
 """
 from __future__ import annotations
 
 from .._ops.creation import tensor, zeros_like
-from .._tensor import Tensor
-from ._functional import (as_scalar, check_beta, check_foreach, check_lr, check_nonneg, closure_loss,
-                          fill_group_defaults, grads_and_states, new_step, restore_step_tensors, state_lists,
+from ._functional import (GroupLoopOptimizer, as_scalar, check_foreach, check_hyperparameters, check_singleton_tensors,
                           weight_decayed)
-from .optimizer import Optimizer, _get_scalar_dtype, _get_value, _to_scalar, _use_grad_for_differentiable
+from .optimizer import _get_scalar_dtype, _get_value, _to_scalar
 
 __all__ = ["NAdam", "nadam"]
 
 
-class NAdam(Optimizer):
+class NAdam(GroupLoopOptimizer):
     """NAdam (Dozat), optionally with decoupled weight decay (NAdamW); torch.optim.NAdam's contract."""
+
+    _old_group_defaults = {"maximize": False, "foreach": None, "capturable": False, "differentiable": False,
+                           "decoupled_weight_decay": False}
+    _scalar_state = ("step", "mu_product")
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
-        check_lr(lr)
-        check_nonneg(eps, "epsilon value")
-        check_beta(betas, 0)
-        check_beta(betas, 1)
-        check_nonneg(weight_decay, "weight_decay value")
-        check_nonneg(momentum_decay, "momentum_decay value")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        fill_group_defaults(self.param_groups, {"maximize": False, "foreach": None, "capturable": False,
-                                                "differentiable": False, "decoupled_weight_decay": False})
-        restore_step_tensors(self, ("step", "mu_product"))
-
     @staticmethod
-    def _init_state(state, p, group) -> None:
-        state["step"] = new_step(group)
+    def _init_buffers(state, p, group) -> None:
         state["mu_product"] = tensor(1.0, dtype=_get_scalar_dtype())
         state["exp_avg"] = zeros_like(p)
         state["exp_avg_sq"] = zeros_like(p)
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """One NAdam step over every param with a grad; returns closure's loss (or None)."""
-        loss = closure_loss(closure)
-        for group in self.param_groups:
-            params, grads, states = grads_and_states(self, group, self._init_state, "NAdam")
-            beta1, beta2 = group["betas"]
-            nadam(params, grads, *state_lists(states, "exp_avg", "exp_avg_sq", "mu_product", "step"),
-                  beta1=beta1, beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
-                  momentum_decay=group["momentum_decay"], eps=group["eps"], maximize=group["maximize"],
-                  decoupled_weight_decay=group["decoupled_weight_decay"], foreach=group["foreach"],
-                  capturable=group["capturable"], differentiable=group["differentiable"])
-        return loss
+    def _step_group(self, group):
+        self._apply_functional(nadam, group, "exp_avg", "exp_avg_sq", "mu_product", "step")
 
 
 def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, decoupled_weight_decay=False,
           foreach=None, capturable=False, differentiable=False, has_complex=False, maximize=False, *, beta1, beta2,
           lr, weight_decay, momentum_decay, eps):
     """Functional NAdam: updates params and their state tensors in place."""
-    if not all(isinstance(t, Tensor) for t in state_steps):
-        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
-    if not all(isinstance(t, Tensor) for t in mu_products):
-        raise RuntimeError("API has changed, `mu_products` argument must contain a list of singleton tensors")
+    check_singleton_tensors(state_steps)
+    check_singleton_tensors(mu_products, "mu_products")
     check_foreach(foreach, differentiable)
     lr = _to_scalar(lr)
     for i, param in enumerate(params):

@@ -1,29 +1,29 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize.
 
 The update is torch's single-tensor algorithm, operation for operation, so
-trajectories agree with torch's to the dtype's rounding. Unless foreach=False, a step without autograd runs numtorch's single-pass fast path
-(optim/_fast: one fused loop per parameter, numba-compiled when installed), which gives
-the per-parameter code's bits below (to rounding on its NumPy fallback, without numba).
+trajectories agree with torch's to the dtype's rounding.
 """
 from __future__ import annotations
 
 from .._tensor import Tensor
 from . import _fast
-from ._functional import (check_fused, check_fused_param, check_lr, check_no_grad_scaling, check_nonneg,
-                          closure_loss, fill_group_defaults)
-from .optimizer import Optimizer, _get_value, _to_scalar, _use_grad_for_differentiable
+from ._functional import (GroupLoopOptimizer, amp_state, check_fused, check_hyperparameters, check_no_grad_scaling,
+                          group_options, params_with_grads)
+from .optimizer import _get_value, _to_scalar
 
 __all__ = ["SGD", "sgd"]
 
 
-class SGD(Optimizer):
+class SGD(GroupLoopOptimizer):
     """Stochastic gradient descent, optionally with (Nesterov) momentum; torch.optim.SGD's contract."""
+
+    _old_group_defaults = {"nesterov": False, "maximize": False, "foreach": None, "differentiable": False,
+                           "fused": False}
+    _scalar_state = ()  # SGD keeps no step
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
-        check_lr(lr, nan_ok=True)
-        check_nonneg(momentum, "momentum value", nan_ok=True)
-        check_nonneg(weight_decay, "weight_decay value", nan_ok=True)
+        check_hyperparameters(lr=lr, momentum=momentum, weight_decay=weight_decay, nan_ok=True)
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
                     "nesterov": nesterov, "maximize": maximize, "foreach": foreach,
                     "differentiable": differentiable, "fused": fused}
@@ -35,44 +35,21 @@ class SGD(Optimizer):
             self._need_device_dtype_check_for_fused = True
             check_fused(fused, foreach, differentiable)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        fill_group_defaults(self.param_groups, {"nesterov": False, "maximize": False, "foreach": None,
-                                                "differentiable": False, "fused": False})
-
     def _init_group(self, group, params, grads, momentum_buffer_list) -> bool:
-        has_sparse_grad, momentum, states = False, group["momentum"] != 0, self.state
-        check = group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True)
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            if check:  # the first param only, as torch
-                check_fused_param(p)
-                self._need_device_dtype_check_for_fused = check = False
-            params.append(p)
-            grads.append(grad)
-            has_sparse_grad |= grad.is_sparse
-            if momentum:
-                momentum_buffer_list.append(states[p].get("momentum_buffer"))
-        return has_sparse_grad
+        params_with_grads(self, group, params, grads)
+        if group["momentum"] != 0:
+            states = self.state
+            momentum_buffer_list += [states[p].get("momentum_buffer") for p in params]
+        return True in [grad.is_sparse for grad in grads]
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """One SGD step over every param with a grad; returns closure's loss (or None)."""
-        loss = closure_loss(closure)
-        for group in self.param_groups:
-            params, grads, momentum_buffer_list = _fast.params_list(self, group), [], []
-            has_sparse_grad = self._init_group(group, params, grads, momentum_buffer_list)
-            new = [i for i, buf in enumerate(momentum_buffer_list) if buf is None]
-            sgd(params, grads, momentum_buffer_list, weight_decay=group["weight_decay"],
-                momentum=group["momentum"], lr=group["lr"], dampening=group["dampening"],
-                nesterov=group["nesterov"], maximize=group["maximize"], has_sparse_grad=has_sparse_grad,
-                foreach=group["foreach"], fused=group["fused"], grad_scale=getattr(self, "grad_scale", None),
-                found_inf=getattr(self, "found_inf", None))
-            for i in new:  # the buffers sgd() created
-                self.state[params[i]]["momentum_buffer"] = momentum_buffer_list[i]
-        return loss
+    def _step_group(self, group):
+        params, grads, momentum_buffer_list = _fast.params_list(self, group), [], []
+        has_sparse_grad = self._init_group(group, params, grads, momentum_buffer_list)
+        new = [i for i, buf in enumerate(momentum_buffer_list) if buf is None]
+        sgd(params, grads, momentum_buffer_list, has_sparse_grad=has_sparse_grad,
+            **group_options(group, self.defaults, omit=("differentiable",)), **amp_state(self))
+        for i in new:  # the buffers sgd() created
+            self.state[params[i]]["momentum_buffer"] = momentum_buffer_list[i]
 
 
 def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=None, fused=None,

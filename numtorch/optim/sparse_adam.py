@@ -10,22 +10,22 @@ from __future__ import annotations
 import math
 
 from .._ops.creation import zeros_like
-from ..autograd.grad_mode import no_grad
-from ._functional import check_beta, check_lr_size, check_positive, closure_loss
-from .optimizer import Optimizer, _to_scalar
+from ._functional import GroupLoopOptimizer, check_hyperparameters, check_lr_size, check_positive
+from .optimizer import _to_scalar
 
 __all__ = ["SparseAdam"]
 
 
-class SparseAdam(Optimizer):
+class SparseAdam(GroupLoopOptimizer):
     """Adam for dense params with sparse gradients; torch.optim.SparseAdam's contract."""
+
+    _scalar_state = ()  # `step` is a Python int here
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
         check_lr_size(lr)
         check_positive(lr, "learning rate")
         check_positive(eps, "epsilon value")
-        check_beta(betas, 0)
-        check_beta(betas, 1)
+        check_hyperparameters(betas=betas)
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "maximize": maximize})
         sparse = _positions(self.param_groups, lambda p: p.is_sparse)
         if sparse:
@@ -34,32 +34,27 @@ class SparseAdam(Optimizer):
         if complex_:
             raise ValueError(f"Complex params at indices {complex_}: SparseAdam does not support complex parameters")
 
-    @no_grad()
-    def step(self, closure=None):
-        """One SparseAdam step over every param with a grad; returns closure's loss (or None)."""
-        loss = closure_loss(closure)
-        for group in self.param_groups:
-            params, grads, exp_avgs, exp_avg_sqs, state_steps = [], [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                params.append(p)
-                if not p.grad.is_sparse:
-                    raise RuntimeError("SparseAdam does not support dense gradients, please consider Adam instead")
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                exp_avgs.append(state["exp_avg"])
-                exp_avg_sqs.append(state["exp_avg_sq"])
-                state["step"] += 1
-                state_steps.append(state["step"])
-            beta1, beta2 = group["betas"]
-            sparse_adam(params, grads, exp_avgs, exp_avg_sqs, state_steps, eps=group["eps"], beta1=beta1,
-                        beta2=beta2, lr=_to_scalar(group["lr"]), maximize=group.get("maximize", False))
-        return loss
+    def _step_group(self, group):
+        params, grads, exp_avgs, exp_avg_sqs, state_steps = [], [], [], [], []
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            params.append(p)
+            if not p.grad.is_sparse:
+                raise RuntimeError("SparseAdam does not support dense gradients, please consider Adam instead")
+            grads.append(p.grad)
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = 0
+                state["exp_avg"] = zeros_like(p)
+                state["exp_avg_sq"] = zeros_like(p)
+            exp_avgs.append(state["exp_avg"])
+            exp_avg_sqs.append(state["exp_avg_sq"])
+            state["step"] += 1
+            state_steps.append(state["step"])
+        beta1, beta2 = group["betas"]
+        sparse_adam(params, grads, exp_avgs, exp_avg_sqs, state_steps, eps=group["eps"], beta1=beta1, beta2=beta2,
+                    lr=_to_scalar(group["lr"]), maximize=group.get("maximize", False))
 
 
 def _positions(param_groups, test) -> list:

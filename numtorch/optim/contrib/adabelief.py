@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from ..._ops.creation import zeros_like
-from .._functional import check_beta, check_lr, check_nonneg, new_step, weight_decayed
+from .._functional import check_hyperparameters, weight_decayed
 from ..optimizer import _get_value
 from ._base import PerParamOptimizer
 
@@ -30,18 +30,14 @@ class AdaBelief(PerParamOptimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-16, weight_decay=0.0, amsgrad=False, *,
                  weight_decouple=True, maximize=False):
-        check_lr(lr)
-        check_nonneg(eps, "epsilon value")
-        check_beta(betas, 0)
-        check_beta(betas, 1)
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                                   "amsgrad": amsgrad, "weight_decouple": weight_decouple, "maximize": maximize})
 
-    def _init_state(self, state, p, group):
-        state["step"] = new_step(group)
-        state["exp_avg"] = zeros_like(p)
-        state["exp_avg_var"] = zeros_like(p)
+    _zero_state = ("exp_avg", "exp_avg_var")
+
+    def _init_buffers(self, state, p, group):
+        super()._init_buffers(state, p, group)
         if group["amsgrad"]:
             state["max_exp_avg_var"] = zeros_like(p)
 

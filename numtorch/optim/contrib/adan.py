@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from ..._ops.creation import zeros_like
-from .._functional import check_beta, check_lr, check_nonneg, global_norm, new_step
+from .._functional import check_hyperparameters, check_nonneg, global_norm
 from ..optimizer import _get_value
 from ._base import PerParamOptimizer
 
@@ -33,14 +33,11 @@ class Adan(PerParamOptimizer):
     """
 
     _instance_attrs = ("_clip",)
+    _zero_state = ("exp_avg", "exp_avg_diff", "exp_avg_sq")
 
     def __init__(self, params, lr=1e-3, betas=(0.98, 0.92, 0.99), eps=1e-8, weight_decay=0.0, *,
                  max_grad_norm=0.0, no_prox=False, maximize=False):
-        check_lr(lr)
-        check_nonneg(eps, "epsilon value")
-        for i in range(3):
-            check_beta(betas, i)
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay, n_betas=3)
         check_nonneg(max_grad_norm, "max_grad_norm")
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                                   "max_grad_norm": max_grad_norm, "no_prox": no_prox, "maximize": maximize})
@@ -52,12 +49,6 @@ class Adan(PerParamOptimizer):
         if max_norm > 0:
             grads = [p.grad for g in self.param_groups for p in g["params"] if p.grad is not None]
             self._clip = min(1.0, max_norm / (global_norm(grads) + self.defaults["eps"]))
-
-    def _init_state(self, state, p, group):
-        state["step"] = new_step(group)
-        state["exp_avg"] = zeros_like(p)
-        state["exp_avg_diff"] = zeros_like(p)
-        state["exp_avg_sq"] = zeros_like(p)
 
     def _update(self, p, grad, state, group):
         beta1, beta2, beta3 = group["betas"]

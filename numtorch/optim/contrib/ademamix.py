@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 
-from ..._ops.creation import zeros_like
-from .._functional import check_beta, check_lr, check_nonneg, new_step, weight_decayed
+from .._functional import check_hyperparameters, check_nonneg, weight_decayed
 from ..optimizer import _get_value
 from ._base import PerParamOptimizer
 
@@ -42,26 +41,19 @@ class AdEMAMix(PerParamOptimizer):
     see `alpha_schedule` and `beta3_schedule`.
     """
 
+    _zero_state = ("exp_avg_fast", "exp_avg_slow", "exp_avg_sq")
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999, 0.9999), alpha=5.0, eps=1e-8, weight_decay=0.0, *,
                  alpha_warmup=None, beta3_warmup=None, maximize=False):
-        check_lr(lr)
-        check_nonneg(eps, "epsilon value")
-        for i in range(3):
-            check_beta(betas, i)
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, n_betas=3)
         check_nonneg(alpha, "alpha")
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(weight_decay=weight_decay)
         for name, warmup in (("alpha_warmup", alpha_warmup), ("beta3_warmup", beta3_warmup)):
             if warmup is not None:
                 check_nonneg(warmup, name)
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "alpha": alpha, "eps": eps,
                                   "weight_decay": weight_decay, "alpha_warmup": alpha_warmup,
                                   "beta3_warmup": beta3_warmup, "maximize": maximize})
-
-    def _init_state(self, state, p, group):
-        state["step"] = new_step(group)
-        state["exp_avg_fast"] = zeros_like(p)
-        state["exp_avg_slow"] = zeros_like(p)
-        state["exp_avg_sq"] = zeros_like(p)
 
     def _update(self, p, grad, state, group):
         beta1, beta2, beta3 = group["betas"]

@@ -6,8 +6,7 @@ diverge for some beta2; it then converges for any beta2.
 """
 from __future__ import annotations
 
-from ..._ops.creation import zeros_like
-from .._functional import check_beta, check_lr, check_nonneg, new_step, weight_decayed
+from .._functional import check_hyperparameters, weight_decayed
 from ..optimizer import _get_value
 from ._base import PerParamOptimizer
 
@@ -33,22 +32,14 @@ class ADOPT(PerParamOptimizer):
     """
 
     _instance_attrs = ("clip_lambda",)
+    _zero_state = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.9999), eps=1e-6, weight_decay=0.0, *,
                  clip_lambda=quarter_power, decouple=False, maximize=False):
-        check_lr(lr)
-        check_nonneg(eps, "epsilon value")
-        check_beta(betas, 0)
-        check_beta(betas, 1)
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                                   "decouple": decouple, "maximize": maximize})
         self.clip_lambda = clip_lambda
-
-    def _init_state(self, state, p, group):
-        state["step"] = new_step(group)
-        state["exp_avg"] = zeros_like(p)
-        state["exp_avg_sq"] = zeros_like(p)
 
     def _update(self, p, grad, state, group):
         beta1, beta2 = group["betas"]

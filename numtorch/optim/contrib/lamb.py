@@ -5,8 +5,7 @@ very large-batch run, whatever the layers' scales.
 """
 from __future__ import annotations
 
-from ..._ops.creation import zeros_like
-from .._functional import check_beta, check_lr, check_nonneg, new_step
+from .._functional import check_hyperparameters, check_nonneg
 from ..optimizer import _get_value
 from ._base import PerParamOptimizer
 
@@ -25,23 +24,16 @@ class Lamb(PerParamOptimizer):
     `bias_correction=False` gives the paper's first version (no debiasing).
     """
 
+    _zero_state = ("exp_avg", "exp_avg_sq")
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0, *, clamp_value=None,
                  bias_correction=True, maximize=False):
-        check_lr(lr)
-        check_nonneg(eps, "epsilon value")
-        check_beta(betas, 0)
-        check_beta(betas, 1)
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         if clamp_value is not None:
             check_nonneg(clamp_value, "clamp_value")
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                                   "clamp_value": clamp_value, "bias_correction": bias_correction,
                                   "maximize": maximize})
-
-    def _init_state(self, state, p, group):
-        state["step"] = new_step(group)
-        state["exp_avg"] = zeros_like(p)
-        state["exp_avg_sq"] = zeros_like(p)
 
     def _update(self, p, grad, state, group):
         beta1, beta2 = group["betas"]

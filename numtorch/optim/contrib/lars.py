@@ -7,7 +7,7 @@ batches (and learning rates) train stably.
 from __future__ import annotations
 
 from ..._ops.creation import zeros_like
-from .._functional import check_lr, check_nonneg
+from .._functional import check_hyperparameters, check_nonneg
 from ._base import PerParamOptimizer
 
 __all__ = ["LARS"]
@@ -28,9 +28,7 @@ class LARS(PerParamOptimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0.9, weight_decay=0.0, trust_coefficient=1e-3, *,
                  exclude_1d=False, maximize=False):
-        check_lr(lr)
-        check_nonneg(momentum, "momentum value")
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(lr=lr, momentum=momentum, weight_decay=weight_decay)
         check_nonneg(trust_coefficient, "trust_coefficient")
         super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay,
                                   "trust_coefficient": trust_coefficient, "exclude_1d": exclude_1d,

@@ -6,7 +6,7 @@ learning rate 3-10x smaller than AdamW's and a weight decay as much larger.
 from __future__ import annotations
 
 from ..._ops.creation import zeros_like
-from .._functional import check_beta, check_lr, check_nonneg, weight_decayed
+from .._functional import check_hyperparameters, weight_decayed
 from ._base import PerParamOptimizer
 
 __all__ = ["Lion"]
@@ -21,10 +21,7 @@ class Lion(PerParamOptimizer):
     """
 
     def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, *, maximize=False):
-        check_lr(lr)
-        check_beta(betas, 0)
-        check_beta(betas, 1)
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(lr=lr, betas=betas, weight_decay=weight_decay)
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "weight_decay": weight_decay,
                                   "maximize": maximize})
 

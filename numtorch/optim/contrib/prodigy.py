@@ -10,7 +10,7 @@ import math
 
 from ..._ops.creation import zeros_like
 from ...autograd.grad_mode import no_grad
-from .._functional import check_beta, check_lr, check_nonneg, closure_loss, grads_and_states
+from .._functional import check_beta, check_hyperparameters, check_nonneg, closure_loss, grads_and_states
 from ..optimizer import Optimizer
 
 __all__ = ["Prodigy"]
@@ -39,13 +39,10 @@ class Prodigy(Optimizer):
     def __init__(self, params, lr=1.0, betas=(0.9, 0.999), beta3=None, eps=1e-8, weight_decay=0.0, decouple=True,
                  use_bias_correction=False, safeguard_warmup=False, d0=1e-6, d_coef=1.0, growth_rate=float("inf"),
                  *, maximize=False):
-        check_lr(lr)
-        check_nonneg(eps, "epsilon value")
-        check_beta(betas, 0)
-        check_beta(betas, 1)
+        check_hyperparameters(lr=lr, eps=eps, betas=betas)
         if beta3 is not None:
             check_beta((beta3,), 0)
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(weight_decay=weight_decay)
         if not d0 > 0:
             raise ValueError(f"Invalid d0: {d0}")
         check_nonneg(d_coef, "d_coef")

@@ -13,12 +13,11 @@ import math
 
 from ..._ops.creation import zeros_like
 from ...autograd.grad_mode import no_grad
-from .._functional import check_beta, check_lr, check_nonneg, closure_loss, grads_and_states
-from ..optimizer import Optimizer
+from .._functional import GroupLoopOptimizer, check_hyperparameters, check_nonneg
 
 __all__ = ["ScheduleFreeAdamW", "ScheduleFreeSGD"]
 
-class _ScheduleFree(Optimizer):
+class _ScheduleFree(GroupLoopOptimizer):
     """The averaging, the y/z updates and the train/eval switch; a subclass gives the step direction u.
 
     Defazio et al., "The Road Less Scheduled", arXiv:2405.15682, as in the
@@ -32,6 +31,8 @@ class _ScheduleFree(Optimizer):
     raises. The optimizer starts in train mode, as the release's reference
     implementations do.
     """
+
+    _scalar_state = ()  # no checkpoints from older versions to convert
 
     def _beta(self, group: dict) -> float:
         raise NotImplementedError
@@ -63,34 +64,32 @@ class _ScheduleFree(Optimizer):
                     p.lerp_(z, weight(self._beta(group)))
             group["train_mode"] = to_train
 
-    @no_grad()
     def step(self, closure=None):
         """One step of every group; the params must hold y (train mode)."""
         if not all(group["train_mode"] for group in self.param_groups):
             raise RuntimeError(f"{type(self).__name__} was not in train mode when step was called: call "
                                f"optimizer.train() before training steps and optimizer.eval() before evaluating")
-        loss = closure_loss(closure)
-        for group in self.param_groups:
-            k, warmup = group["k"], group["warmup_steps"]
-            lr = self._lr(group, k) * ((k + 1) / warmup if k < warmup else 1.0)
-            group["scheduled_lr"] = lr
-            lr_max = group["lr_max"] = max(lr, group["lr_max"])
-            weight = (k + 1) ** group["r"] * lr_max ** group["weight_lr_power"]
-            weight_sum = group["weight_sum"] = group["weight_sum"] + weight
-            ckp1 = weight / weight_sum if weight_sum != 0 else 0.0
-            beta = self._beta(group)
-            for p, grad, state in zip(*grads_and_states(self, group, self._init_state, type(self).__name__)):
-                direction = self._direction(p, -grad if group["maximize"] else grad, state, group)
-                p.lerp_(state["z"], ckp1)
-                p.add_(direction, alpha=lr * (beta * (1 - ckp1) - 1))
-                state["z"].sub_(direction, alpha=lr)
-            group["k"] = k + 1
-        return loss
+        return super().step(closure)
+
+    def _step_group(self, group):
+        k, warmup = group["k"], group["warmup_steps"]
+        lr = self._lr(group, k) * ((k + 1) / warmup if k < warmup else 1.0)
+        group["scheduled_lr"] = lr
+        lr_max = group["lr_max"] = max(lr, group["lr_max"])
+        weight = (k + 1) ** group["r"] * lr_max ** group["weight_lr_power"]
+        weight_sum = group["weight_sum"] = group["weight_sum"] + weight
+        ckp1 = weight / weight_sum if weight_sum != 0 else 0.0
+        beta = self._beta(group)
+        for p, grad, state in zip(*self._grads_and_states(group)):
+            direction = self._direction(p, -grad if group["maximize"] else grad, state, group)
+            p.lerp_(state["z"], ckp1)
+            p.add_(direction, alpha=lr * (beta * (1 - ckp1) - 1))
+            state["z"].sub_(direction, alpha=lr)
+        group["k"] = k + 1
 
     @staticmethod
     def _group_defaults(lr, weight_decay, warmup_steps, r, weight_lr_power, maximize) -> dict:
-        check_lr(lr)
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(lr=lr, weight_decay=weight_decay)
         check_nonneg(warmup_steps, "warmup_steps")
         return {"lr": lr, "weight_decay": weight_decay, "warmup_steps": warmup_steps, "r": r,
                 "weight_lr_power": weight_lr_power, "k": 0, "train_mode": True, "weight_sum": 0.0, "lr_max": -1.0,
@@ -133,9 +132,7 @@ class ScheduleFreeAdamW(_ScheduleFree):
 
     def __init__(self, params, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, warmup_steps=0, r=0.0,
                  weight_lr_power=2.0, *, maximize=False):
-        check_nonneg(eps, "epsilon value")
-        check_beta(betas, 0)
-        check_beta(betas, 1)
+        check_hyperparameters(eps=eps, betas=betas)
         if betas[0] == 0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]} (the averaged weights divide by it)")
         defaults = self._group_defaults(lr, weight_decay, warmup_steps, r, weight_lr_power, maximize)

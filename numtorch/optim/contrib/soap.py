@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from ..._ops.creation import tensor, zeros, zeros_like
+from ..._ops.creation import tensor, zeros
 from ..._ops.linalg import tensordot
-from .._functional import check_beta, check_lr, check_nonneg, new_step
+from .._functional import check_beta, check_hyperparameters
 from ..optimizer import _get_value
 from ._base import PerParamOptimizer
 
@@ -66,16 +66,15 @@ class SOAP(PerParamOptimizer):
     (v's coordinates reordered alike).
     """
 
+    _zero_state = ("exp_avg", "exp_avg_sq")
+
     def __init__(self, params, lr=3e-3, betas=(0.95, 0.95), shampoo_beta=None, eps=1e-8, weight_decay=0.01,
                  precondition_frequency=10, max_precond_dim=10000, merge_dims=False, precondition_1d=False,
                  normalize_grads=False, correct_bias=True, *, maximize=False):
-        check_lr(lr)
-        check_beta(betas, 0)
-        check_beta(betas, 1)
+        check_hyperparameters(lr=lr, betas=betas)
         if shampoo_beta is not None:
             check_beta((shampoo_beta,), 0)
-        check_nonneg(eps, "epsilon value")
-        check_nonneg(weight_decay, "weight_decay value")
+        check_hyperparameters(eps=eps, weight_decay=weight_decay)
         for name, value in (("precondition_frequency", precondition_frequency), ("max_precond_dim", max_precond_dim)):
             if not (isinstance(value, int) and value >= 1):
                 raise ValueError(f"Invalid {name}: {value}")
@@ -90,10 +89,8 @@ class SOAP(PerParamOptimizer):
         return merged_shape(p.shape, group["max_precond_dim"]) if group["merge_dims"] and p.dim() > 1 \
             else list(p.shape)
 
-    def _init_state(self, state, p, group):
-        state["step"] = new_step(group)
-        state["exp_avg"] = zeros_like(p)
-        state["exp_avg_sq"] = zeros_like(p)
+    def _init_buffers(self, state, p, group):
+        super()._init_buffers(state, p, group)
         preconditioned = p.dim() != 1 or group["precondition_1d"]
         state["GG"] = [zeros(n, n, dtype=p.dtype) if preconditioned and n <= group["max_precond_dim"] else None
                        for n in self._factor_shape(p, group)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..._ops.creation import zeros_like
 from ..._random import randint, randn
 from ...autograd import grad as autograd_grad
-from .._functional import check_beta, check_lr, check_nonneg, new_step
+from .._functional import check_hyperparameters, check_nonneg
 from ..optimizer import _get_value
 from ._base import PerParamOptimizer
 
@@ -42,15 +42,13 @@ class SophiaH(PerParamOptimizer):
     """
 
     _instance_attrs = ("generator", "num_samples", "hessian_distribution", "_fresh")
+    _zero_state = ("exp_avg", "hessian")
 
     def __init__(self, params, lr=6e-4, betas=(0.96, 0.99), rho=0.01, weight_decay=0.0, eps=1e-12, *,
                  update_period=10, num_samples=1, hessian_distribution="gaussian", generator=None, maximize=False):
-        check_lr(lr)
-        check_beta(betas, 0)
-        check_beta(betas, 1)
+        check_hyperparameters(lr=lr, betas=betas)
         check_nonneg(rho, "rho")
-        check_nonneg(weight_decay, "weight_decay value")
-        check_nonneg(eps, "epsilon value")
+        check_hyperparameters(weight_decay=weight_decay, eps=eps)
         if not (isinstance(update_period, int) and update_period >= 1):
             raise ValueError(f"Invalid update_period: {update_period}")
         if not (isinstance(num_samples, int) and num_samples >= 1):
@@ -63,11 +61,6 @@ class SophiaH(PerParamOptimizer):
         # one Hessian pass serves every group, so these are the optimizer's, not a group's
         self.num_samples, self.hessian_distribution, self.generator = num_samples, hessian_distribution, generator
         self._fresh: dict = {}
-
-    def _init_state(self, state, p, group):
-        state["step"] = new_step(group)
-        state["exp_avg"] = zeros_like(p)
-        state["hessian"] = zeros_like(p)
 
     def _start_step(self):
         """Estimate the Hessian diagonal of every param due for a refresh, before any param moves."""
