@@ -12,7 +12,6 @@ run both.
 from __future__ import annotations
 
 import os
-import sys
 import types
 
 __all__ = []  # internal
@@ -32,12 +31,12 @@ class CompiledLoops:
     def get(self, name: str, numel: int = MIN_NUMEL):
         """The compiled loop `name` for work on `numel` elements, or None: then the NumPy twin runs.
 
-        Small work takes compiled loops only once numba has been imported for larger work."""
-        if not enabled:
+        The choice depends on the size alone, never on what ran before, so that a program's
+        numbers do not depend on its history (the optimizer's NumPy twin rounds its multiply-adds
+        twice, the compiled loop once)."""
+        if not enabled or numel < MIN_NUMEL:
             return None
         if self._loops is None:
-            if numel < MIN_NUMEL and "numba" not in sys.modules:
-                return None
             try:
                 import numba
             except ImportError:
