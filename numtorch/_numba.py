@@ -22,19 +22,24 @@ enabled = os.environ.get("NUMTORCH_NUMBA", "1") != "0"  # tests switch it to run
 
 
 class CompiledLoops:
-    """Loops compiled by `build(numba)` (a dict name -> compiled function) on first worthwhile use."""
+    """Loops compiled by `build(numba)` (a dict name -> compiled function) on first worthwhile use.
 
-    def __init__(self, build):
+    `bitwise_twins`: the NumPy twins give the same bits, so small work may take the compiled loops
+    too once numba is loaded. Otherwise (the optimizer's NumPy twin rounds its multiply-adds twice,
+    the loops once) the choice depends on the size alone, so that a program's numbers never depend
+    on what ran before it.
+    """
+
+    def __init__(self, build, bitwise_twins: bool):
         self._build = build
+        self._bitwise_twins = bitwise_twins
         self._loops = None  # the dict once built; {} when numba cannot be imported
 
     def get(self, name: str, numel: int = MIN_NUMEL):
-        """The compiled loop `name` for work on `numel` elements, or None: then the NumPy twin runs.
-
-        The choice depends on the size alone, never on what ran before, so that a program's
-        numbers do not depend on its history (the optimizer's NumPy twin rounds its multiply-adds
-        twice, the compiled loop once)."""
-        if not enabled or numel < MIN_NUMEL:
+        """The compiled loop `name` for work on `numel` elements, or None: then the NumPy twin runs."""
+        if not enabled:
+            return None
+        if numel < MIN_NUMEL and not (self._bitwise_twins and self._loops):
             return None
         if self._loops is None:
             try:

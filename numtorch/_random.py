@@ -498,7 +498,7 @@ def _build_loops(numba):
     return {"box_muller32": cached(_numba.rebind(_box_muller32_rows, space)), "swaps": cached(_swap_loop)}
 
 
-_LOOPS = _numba.CompiledLoops(_build_loops)   # each loop has its NumPy twin: same numbers, tested
+_LOOPS = _numba.CompiledLoops(_build_loops, bitwise_twins=True)   # each loop has its NumPy twin: same numbers, tested
 
 
 def _box_muller64(u: np.ndarray, mean: float, std: float, dest: np.ndarray) -> None:

@@ -98,7 +98,7 @@ def _build(numba):
             "cascade": jit(_numba.rebind(cascade_rows, space)), "row_sum": jit(_numba.rebind(row_sum_rows, space))}
 
 
-LOOPS = _numba.CompiledLoops(_build)
+LOOPS = _numba.CompiledLoops(_build, bitwise_twins=True)
 
 
 def run(name: str, *arrays):

@@ -326,7 +326,7 @@ def _build_loops(numba):
     return LOOPS
 
 
-_LOOPS = _numba.CompiledLoops(_build_loops)
+_LOOPS = _numba.CompiledLoops(_build_loops, bitwise_twins=False)
 
 
 def _compiled(name: str, numel: int):
