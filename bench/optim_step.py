@@ -2,7 +2,8 @@
 
 Layouts: (a) one parameter of 10M elements, (b) 200 parameters of 50K elements.
 Optimizers: Adam, AdamW, SGD with momentum, Adagrad, RMSprop.
-Implementations, all in this process, alternating within each repetition so that they see the same load:
+Implementations, all in this process, alternating within each repetition so that they see the same load
+(and taking turns at allocating their arrays first):
 
 - numtorch per-param: foreach=False, the per-parameter path (torch's for-loop algorithm, op by op)
 - numtorch default:   foreach=None (numtorch's default takes the fast path, being bit-for-bit the same)
@@ -121,17 +122,25 @@ def make_step(impl: str, opt_name: str, layout: str, numel: int):
 
 
 def bench(opt_name: str, layout: str, numel: int, repeat: int, impls) -> dict:
-    steps = {impl: make_step(impl, opt_name, layout, numel) for impl in impls}
-    steps = {k: v for k, v in steps.items() if v is not None}
-    times = {k: ([], []) for k in steps}
-    for _ in range(repeat):  # alternate, so that every implementation sees the same machine load
-        for impl, step in steps.items():
-            t_wall, t_cpu = time.perf_counter(), time.thread_time()
-            step()
-            times[impl][0].append(time.thread_time() - t_cpu)
-            times[impl][1].append(time.perf_counter() - t_wall)
+    """Times per implementation. The arrays of a step are made anew in every round, each round in
+    another order: which implementation's arrays are allocated first (fresh pages or recycled heap)
+    moved a memory-bound step by 10-20%, so every implementation takes every place in turn."""
+    times = {}
+    for turn in range(len(impls)):
+        order = impls[turn:] + impls[:turn]
+        steps = {impl: make_step(impl, opt_name, layout, numel) for impl in order}
+        steps = {k: v for k, v in steps.items() if v is not None}
+        for _ in range(-(-repeat // len(impls))):  # alternate, so that every implementation sees the same load
+            for impl, step in steps.items():
+                t_wall, t_cpu = time.perf_counter(), time.thread_time()
+                step()
+                cpu, wall = times.setdefault(impl, ([], []))
+                cpu.append(time.thread_time() - t_cpu)
+                wall.append(time.perf_counter() - t_wall)
+        del steps
+        gc.collect()
     _numba.enabled = True
-    return times
+    return {impl: times[impl] for impl in impls if impl in times}
 
 
 def report(opt_name: str, layout: str, numel: int, times: dict) -> None:
