@@ -1,11 +1,13 @@
-"""One-pass loops for the elementwise kernels a training step runs most, compiled by numba when it is there.
+"""Loops for kernels a training step runs most, compiled by numba when it is there.
 
 NumPy's float32 `maximum` against a scalar misses its SIMD loop, and relu's
 backward takes NumPy a compare, a multiply and a finiteness check (a masked
-multiply alone turns an inf gradient into NaN where torch gives 0). Compiled,
-each is one pass, as torch's kernels are. The callers keep a NumPy path
-with the same results for arrays that are small, non-contiguous, of other
-dtypes, or when numba is absent (see numtorch/_numba.py).
+multiply alone turns an inf gradient into NaN where torch gives 0); replaying
+torch's summation order (_cascade.py: a bias gradient is a column sum) takes
+NumPy dozens of small adds. Compiled, each is one pass, as torch's kernels
+are. The callers keep a NumPy path with the same bits for arrays that are
+small, non-contiguous, of other dtypes, or when numba is absent (see
+numtorch/_numba.py); tests/ops/test_compiled_loops.py checks both.
 
 The functions are plain Python over 1-D arrays and only ever run compiled.
 """
