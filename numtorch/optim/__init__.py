@@ -27,9 +27,18 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
 from .sparse_adam import SparseAdam
-from . import transforms
-from .transforms import from_transform
-from . import contrib
-from . import debug, testing
 
-__all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "Adamax", "AdamW", "LBFGS", "Muon", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam"]
+__all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "Adamax", "AdamW", "LBFGS", "Muon", "NAdam", "Optimizer",
+           "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam"]
+
+_TOOLKIT = ("transforms", "contrib", "debug", "testing")  # numtorch's own extras: imported on first use
+
+
+def __getattr__(name: str):
+    """numtorch's optimizer toolkit (not in torch.optim) loads on first use, keeping `import numtorch` fast."""
+    import importlib
+    if name in _TOOLKIT:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "from_transform":
+        return importlib.import_module(f"{__name__}.transforms").from_transform
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
