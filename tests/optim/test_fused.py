@@ -25,7 +25,7 @@ from numtorch import _numba
 from numtorch.optim import _fast
 from tests.optim.parity import TOL, assert_value_equal, run
 
-MANY = [(3, 4), (5,), (), (0, 3), (2, 1, 3), (7,), (0,), (1,)]
+MANY = [(3, 4), (5,), (), (0, 3), (2, 1, 3), (7,), (0,), (1,), (2, 2), (9,)]  # a batch of 8 and two more
 EXACT = dict(rtol=0, atol=0)
 ONE = [(1000,)]
 

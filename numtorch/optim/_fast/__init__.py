@@ -305,7 +305,13 @@ def _update(name: str, params, grads, state_lists, options, consts, steps=None, 
         if lane is not None and loops is not None and not per_param and (
                 steps is None or values.count(values[0]) == len(values)):  # one loop, one set of constants
             loop, c = loops[lane[0]], constants(options, values[0] if steps is not None else None, lane[0])
-            for arrays in zip(grads, *lane[1]):
+            columns, size = [grads, *lane[1]], kernels.BATCH
+            full = len(grads) - len(grads) % size
+            if full:
+                batch = _compiled(name + "_batch", numel)[lane[0]]
+                for s in range(0, full, size):
+                    batch(*[tuple(column[s:s + size]) for column in columns], c)
+            for arrays in zip(*[column[full:] for column in columns]):
                 loop(*arrays, c)
         else:
             for i, ((dt, flat, arrays, originals, _), grad) in enumerate(zip(parts, grads)):
@@ -322,8 +328,8 @@ def _update(name: str, params, grads, state_lists, options, consts, steps=None, 
 
 
 def _build_loops(numba):
-    from ._jit import LOOPS
-    return LOOPS
+    from ._jit import BATCHES, LOOPS
+    return {**LOOPS, **{name + "_batch": batch for name, batch in BATCHES.items()}}
 
 
 _LOOPS = _numba.CompiledLoops(_build_loops, bitwise_twins=False)

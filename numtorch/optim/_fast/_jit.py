@@ -53,26 +53,31 @@ def _fma(a, b, c):
 
 # rounded once where torch's kernels round a*b + c once, and so does the per-parameter path; else twice
 _namespace["fma"] = _fma if FUSED else numba.njit(**_OPTS)(_rebind(kernels.fma))
-for _name in ("lerp", "head") + _ALGOS + tuple(name + "_span" for name in _ALGOS):
+for _name in ("lerp", "head") + _ALGOS + tuple(name + "_span" for name in _ALGOS) + \
+        tuple(name + "_loop" for name in _ALGOS):
     _namespace[_name] = numba.njit(**_OPTS)(_rebind(getattr(kernels, _name)))
 
 
 class _Loop(dict):
-    """dtype -> the compiled loop for 1-D C-contiguous arrays of that dtype, compiled (or loaded from numba's
-    cache) on first use.
+    """dtype -> the compiled `<name>_loop` for 1-D C-contiguous arrays of that dtype (or `<name>_batch` for
+    tuples of kernels.BATCH such arrays, with `batch`), compiled (or loaded from numba's cache) on first use.
 
     It is the compiled function's entry point, which skips numba's dispatch (typing every argument: ~40% of a
-    call's cost); the caller must pass exactly such arrays (aligned; writeable, or only read).
+    call's cost); the caller must pass exactly such arrays (aligned, writeable).
     """
 
-    def __init__(self, name):
+    def __init__(self, name, batch=False):
         super().__init__()
         # numba's cache would not notice FUSED change (with NUMTORCH_CPU_CAPABILITY): it keeps the usual case only
-        self.dispatcher = numba.njit(cache=FUSED, **_OPTS)(_rebind(getattr(kernels, name + "_loop")))
+        self.dispatcher = numba.njit(cache=FUSED, **_OPTS)(
+            _rebind(getattr(kernels, name + ("_batch" if batch else "_loop"))))
         self.nargs = self.dispatcher.py_func.__code__.co_argcount
+        self.batch = batch
 
     def __missing__(self, dtype):
-        args = (numba.types.Array(numba.from_dtype(dtype), 1, "C"),) * self.nargs
+        array = numba.types.Array(numba.from_dtype(dtype), 1, "C")
+        each = numba.types.UniTuple(array, kernels.BATCH) if self.batch else array
+        args = (each,) * (self.nargs - 1) + (array,)   # the constants `c` last, an array
         self.dispatcher.compile(args)
         try:
             loop = self.dispatcher.overloads[args].entry_point
@@ -83,3 +88,4 @@ class _Loop(dict):
 
 
 LOOPS = {name: _Loop(name) for name in _ALGOS}
+BATCHES = {name: _Loop(name, batch=True) for name in _ALGOS}

@@ -140,6 +140,31 @@ def rmsprop_loop(G, P, SQ, GAVG, B, c):
     rmsprop_span(G[h:], P[h:], SQ[h:], GAVG[h:], B[h:], c)
 
 
+# Batches: BATCH params per call, each argument a tuple of BATCH arrays. A call from Python costs about a
+# microsecond, in which no memory streams; on 200 params of 50K floats, batches of 8 made SGD's step 4% faster.
+BATCH = 8
+
+
+def adam_batch(G, P, M, V, VMAX, c):
+    for k in range(len(P)):
+        adam_loop(G[k], P[k], M[k], V[k], VMAX[k], c)
+
+
+def sgd_batch(G, P, B, c):
+    for k in range(len(P)):
+        sgd_loop(G[k], P[k], B[k], c)
+
+
+def adagrad_batch(G, P, S, c):
+    for k in range(len(P)):
+        adagrad_loop(G[k], P[k], S[k], c)
+
+
+def rmsprop_batch(G, P, SQ, GAVG, B, c):
+    for k in range(len(P)):
+        rmsprop_loop(G[k], P[k], SQ[k], GAVG[k], B[k], c)
+
+
 def adam_span(G, P, M, V, VMAX, c):
     maximize, l2, decoupled, amsgrad = c[0] != 0, c[1] != 0, c[2] != 0, c[3] != 0
     k = c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13]
