@@ -34,5 +34,6 @@ from ._settings import *  # noqa: F401,F403 - constants and recorded-only switch
 from . import backends
 from ._nn_aliases import *  # noqa: F401,F403 - torch.conv2d, torch.dropout, ... (nn.functional's ops)
 from . import func  # torch.func: functional_call only
+from . import distributions
 
 __version__ = "0.1.0"
