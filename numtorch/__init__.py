@@ -34,6 +34,13 @@ from ._settings import *  # noqa: F401,F403 - constants and recorded-only switch
 from . import backends
 from ._nn_aliases import *  # noqa: F401,F403 - torch.conv2d, torch.dropout, ... (nn.functional's ops)
 from . import func  # torch.func: functional_call only
-from . import distributions
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """torch.distributions loads on first use (it is large and most programs never touch it)."""
+    if name == "distributions":
+        import importlib
+        return importlib.import_module(".distributions", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
