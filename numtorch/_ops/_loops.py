@@ -116,3 +116,74 @@ def run(name: str, *arrays):
     out = np.empty_like(first)
     loop(*[a.reshape(-1) for a in arrays], out.reshape(-1))
     return out
+
+
+# -- 2-d convolution and max pooling (numtorch/nn/_conv.py, _pool.py) --------------------------------
+# NumPy runs these as one strided pass per kernel offset, each over a fresh or padded temporary; one
+# compiled pass over the windows reads and writes each element once. Arrays are (planes, H, W) and
+# (planes, kh, kw, OH, OW), geometry as (sh, sw, dh, dw, ph, pw) with ph, pw the low padding.
+
+def _tap_range(lo_pad, tap, dil, stride, out_len, size):
+    """The output positions o whose input position o * stride + tap * dil - lo_pad lies in [0, size)."""
+    first = lo_pad - tap * dil
+    lo = 0 if first <= 0 else (first + stride - 1) // stride
+    hi = (size - 1 + first) // stride + 1 if size - 1 + first >= 0 else 0
+    return lo, min(hi, out_len)
+
+
+def col2im2d_loop(cols, sh, sw, dh, dw, ph, pw, out):
+    """out (zeros) += each window's values where they came from, offsets in row-major order (as col2im).
+
+    Flat unsigned indices: numba checks a signed index for wraparound, and the check keeps LLVM from
+    vectorizing the adds (four times slower)."""
+    planes, kh, kw, oh, ow = cols.shape
+    h, w = out.shape[1], out.shape[2]
+    src = cols.reshape(-1)
+    dst = out.reshape(-1)
+    step = np.uint64(sw)
+    for p in range(planes):
+        for i in range(kh):
+            r_lo, r_hi = _tap_range(ph, i, dh, sh, oh, h)
+            for j in range(kw):
+                c_lo, c_hi = _tap_range(pw, j, dw, sw, ow, w)
+                for r in range(r_lo, r_hi):
+                    to = np.uint64((p * h + r * sh + i * dh - ph) * w + c_lo * sw + j * dw - pw)
+                    at = np.uint64((((p * kh + i) * kw + j) * oh + r) * ow + c_lo)
+                    for t in range(np.uint64(max(c_hi - c_lo, 0))):
+                        dst[to + t * step] += src[at + t]
+
+
+def max_spread2d_loop(g, arg, kh, kw, sh, sw, dh, dw, ph, pw, out):
+    """out (zeros) += each g at its window's argmax (an argmax outside the input adds nothing)."""
+    planes, h, w = out.shape
+    oh, ow = g.shape[1], g.shape[2]
+    src = g.reshape(-1)
+    taken = arg.reshape(-1)
+    dst = out.reshape(-1)
+    tap_y = np.empty(kh * kw, np.int64)    # integer divisions per element would cost more than the scatter
+    tap_z = np.empty(kh * kw, np.int64)
+    for k in range(kh * kw):
+        tap_y[k] = (k // kw) * dh - ph
+        tap_z[k] = (k % kw) * dw - pw
+    o = np.uint64(0)
+    for p in range(planes):
+        for r in range(oh):
+            for c in range(ow):
+                k = np.uint64(taken[o])
+                y = r * sh + tap_y[k]
+                z = c * sw + tap_z[k]
+                if 0 <= y < h and 0 <= z < w:
+                    dst[np.uint64((p * h + y) * w + z)] += src[o]
+                o += np.uint64(1)
+
+
+def _build_nn(numba):
+    jit = numba.njit(cache=True, **_numba.OPTIONS)
+    space = dict(globals())
+    space["_tap_range"] = jit(_tap_range)
+    return {"col2im2d": jit(_numba.rebind(col2im2d_loop, space)), "max_spread2d": jit(max_spread2d_loop)}
+
+
+# max_spread2d's NumPy twin writes a masked product (-0.0 where a negative gradient is not taken) and adds
+# overlapping windows offset by offset, so which one runs depends on the size alone.
+NN_LOOPS = _numba.CompiledLoops(_build_nn, bitwise_twins=False)

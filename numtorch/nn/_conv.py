@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._ops import dual
+from .._ops import _loops, dual
 from .._ops._core import record
 from .._tensor import Tensor, wrap
 from ..autograd.graph import Node
@@ -49,6 +49,14 @@ def padded(x: np.ndarray, lo, hi, fill=0) -> np.ndarray:
     size = x.shape[-nd:]
     out = np.full(x.shape[:-nd] + tuple(s + a + b for s, a, b in zip(size, lo, hi)), fill, x.dtype)
     out[(Ellipsis, *(slice(a, a + s) for a, s in zip(lo, size)))] = x
+    return out
+
+
+def written_zeros(shape: tuple, dtype) -> np.ndarray:
+    """Zeros for a loop to add into. np.zeros can hand out fresh untouched pages (calloc), and a loop that
+    reads each element before writing it then faults twice per page (the shared zero page, then a copy)."""
+    out = np.empty(shape, dtype)
+    out.fill(0)
     return out
 
 
@@ -87,45 +95,128 @@ def _padded_x_size(geo: Geometry) -> tuple:
     return tuple(s + a + b for s, a, b in zip(geo.x_size, geo.pad_lo, geo.pad_hi))
 
 
+class Spares:
+    """Large scratch arrays kept from one training step for the next (im2col's windows, the input gradient's
+    columns): once the allocator has handed freed memory back to the system, a fresh large array costs a
+    page fault per 4 KiB page on first touch, as much time as filling it. An array given back must have no
+    other user. At most `per_key` arrays of one shape and dtype, and `budget` bytes in all, are kept (the
+    shapes given back longest ago go first)."""
+
+    MIN_BYTES = 1 << 18   # smaller arrays come from the allocator's pools without page faults
+
+    def __init__(self, budget: int = 1 << 26, per_key: int = 2):
+        self._free: dict = {}     # (shape, dtype) -> arrays
+        self._budget = budget
+        self._per_key = per_key
+
+    def take(self, shape: tuple, dtype) -> np.ndarray:
+        """An uninitialized C-contiguous array of this shape and dtype."""
+        found = self._free.get((shape, np.dtype(dtype)))
+        if found:
+            try:
+                return found.pop()
+            except IndexError:   # another thread took the last one
+                pass
+        return np.empty(shape, dtype)
+
+    def give(self, a: np.ndarray) -> None:
+        if a.nbytes < self.MIN_BYTES or a.nbytes > self._budget or a.base is not None or not a.flags.c_contiguous:
+            return
+        key = (a.shape, a.dtype)
+        found = self._free.pop(key, [])     # re-inserted last: the most recently used shape
+        if len(found) < self._per_key:
+            found.append(a)
+        self._free[key] = found
+        while sum(b.nbytes for arrays in self._free.values() for b in arrays) > self._budget:
+            self._free.pop(next(iter(self._free)))
+
+
+SPARES = Spares()
+
+
 def im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
-    """x's windows as a (N, groups, C/groups * K, P) matrix stack (a copy, laid out for matmul)."""
+    """x's windows as a (N, groups, C/groups * K, P) matrix stack (a copy, laid out for matmul, in a spare
+    array: give it back to SPARES when done with it)."""
     win = windows(padded(x, geo.pad_lo, geo.pad_hi), geo.k_size, geo.stride, geo.dilation, geo.g_size)
     n, c = x.shape[:2]
-    return win.reshape(n, geo.groups, (c // geo.groups) * math.prod(geo.k_size), math.prod(geo.g_size))
+    cols = SPARES.take((n, geo.groups, (c // geo.groups) * math.prod(geo.k_size), math.prod(geo.g_size)), x.dtype)
+    np.copyto(cols.reshape(win.shape), win)
+    return cols
+
+
 
 
 # -- the three kernels ------------------------------------------------------------------------
 
 def _conv(x, w, geo: Geometry, cols=None):
     """slot g: the convolution of x with w."""
-    if cols is None:
+    own = cols is None
+    if own:
         cols = im2col(x, geo)
     o = w.shape[0]
     out = np.matmul(w.reshape(geo.groups, o // geo.groups, cols.shape[2]), cols)     # (N, G, O/G, P)
+    if own:
+        SPARES.give(cols)
     return out.reshape((x.shape[0], o) + geo.g_size)
 
 
 def _weight_grad(x, g, geo: Geometry, cols=None):
     """slot w: sum over batch and positions of g times x's windows."""
-    if cols is None:
+    own = cols is None
+    if own:
         cols = im2col(x, geo)
     n, o = g.shape[:2]
     g4 = g.reshape(n, geo.groups, o // geo.groups, cols.shape[3])
-    gw = np.matmul(g4, cols.swapaxes(-1, -2)).sum(0)                      # (G, O/G, Cg*K)
+    if cols.shape[2] >= _WIDE_WINDOWS:
+        gt = SPARES.take(g4.shape[:2] + g4.shape[:1:-1], g.dtype)           # (N, G, P, O/G)
+        np.copyto(gt, g4.swapaxes(-1, -2))
+        per_sample = SPARES.take(cols.shape[:3] + gt.shape[3:], g.dtype)   # (N, G, Cg*K, O/G)
+        gw = np.matmul(cols, gt, out=per_sample).sum(0).swapaxes(-1, -2)  # (G, O/G, Cg*K)
+        SPARES.give(gt)
+        SPARES.give(per_sample)
+    else:
+        gw = np.matmul(g4, cols.swapaxes(-1, -2)).sum(0)
+    if own:
+        SPARES.give(cols)
     return gw.reshape((o, x.shape[1] // geo.groups) + geo.k_size)
+
+
+# Window rows (Cg*K) from which the weight gradient is computed as windows @ g.T over a transposed copy of g:
+# OpenBLAS multiplies those shapes (e.g. 144 x 121 by 121 x 32) about twice as fast as g @ windows.T, and the
+# copy of g is small next to the product; for few rows (a 1-channel 3x3 conv) the copy costs more than it gains.
+_WIDE_WINDOWS = 64
 
 
 def _input_grad(g, w, geo: Geometry, cols=None):
     """slot x: spread g through w back onto the input positions (the transposed convolution)."""
-    if all(s == 1 for s in geo.stride):
-        return _input_grad_stride1(g, w, geo)
     n, o = g.shape[:2]
     cg = w.shape[1]
+    c = cg * geo.groups
+    loop = _compiled_col2im(g.dtype, n * c * math.prod(geo.x_size), geo)
+    if loop is None and all(s == 1 for s in geo.stride):
+        return _input_grad_stride1(g, w, geo)
     wt = w.reshape(geo.groups, o // geo.groups, cg * math.prod(geo.k_size)).swapaxes(-1, -2)   # (G, Cg*K, O/G)
-    dcols = np.matmul(wt, g.reshape(n, geo.groups, o // geo.groups, math.prod(geo.g_size)))  # (N, G, Cg*K, P)
-    dcols = dcols.reshape((n, cg * geo.groups) + geo.k_size + geo.g_size)
-    xp = col2im(dcols, _padded_x_size(geo), geo.k_size, geo.stride, geo.dilation, geo.g_size)
-    return cropped(xp, geo.pad_lo, geo.x_size)
+    g4 = g.reshape(n, geo.groups, o // geo.groups, math.prod(geo.g_size))
+    dcols = SPARES.take((n, geo.groups) + wt.shape[1:2] + g4.shape[3:], g.dtype)             # (N, G, Cg*K, P)
+    np.matmul(wt, g4, out=dcols)
+    cols6 = dcols.reshape((n, c) + geo.k_size + geo.g_size)
+    if loop is not None:
+        out = written_zeros((n, c) + geo.x_size, g.dtype)
+        loop(cols6.reshape((n * c,) + cols6.shape[2:]), *geo.stride, *geo.dilation, *geo.pad_lo,
+             out.reshape((n * c,) + geo.x_size))
+    else:
+        out = cropped(col2im(cols6, _padded_x_size(geo), geo.k_size, geo.stride, geo.dilation, geo.g_size),
+                      geo.pad_lo, geo.x_size)
+    SPARES.give(dcols)
+    return out
+
+
+def _compiled_col2im(dtype, numel: int, geo: Geometry):
+    """The compiled col2im + crop for a 2-d input gradient of `numel` elements, or None (then NumPy's passes,
+    which give the same bits: both add the kernel offsets in order)."""
+    if len(geo.k_size) != 2 or dtype not in _loops.DTYPES:
+        return None
+    return _loops.NN_LOOPS.get("col2im2d", numel)
 
 
 def _input_grad_stride1(g, w, geo: Geometry):
@@ -214,6 +305,8 @@ class ConvolutionBackward0(Node):
 
     def release(self) -> None:
         super().release()
+        if self.cols is not None:
+            SPARES.give(self.cols)
         self.cols = None
 
 
@@ -364,6 +457,8 @@ def conv(nd: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation
     cols = im2col(x, geo) if small else None
     keep = cols if weight._requires_grad else None    # the weight gradient reuses x's windows
     result = _record_conv("g", geo, x4, weight, bias, _run("g", x, w, geo, cols), keep)
+    if cols is not None and (keep is None or result.grad_fn is None):   # not kept by a node: spare now
+        SPARES.give(cols)
     return result.squeeze(0) if unbatched else result
 
 

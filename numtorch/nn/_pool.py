@@ -13,10 +13,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._ops import _loops
 from .._ops._core import grad_needed, record
 from .._tensor import Tensor, wrap
 from ..autograd.graph import Node
-from ._conv import Geometry, col2im, cropped, padded, windows
+from ._conv import Geometry, col2im, cropped, padded, windows, written_zeros
 
 __all__ = []  # internal
 
@@ -153,6 +154,15 @@ def _max_pool_arrays(x: np.ndarray, geo: Geometry, need_arg: bool):
 
 def _spread_array(g: np.ndarray, arg: np.ndarray, geo: Geometry) -> np.ndarray:
     """zeros(x) with each g added at its window's argmax."""
+    lead = g.shape[:g.ndim - len(geo.x_size)]
+    loop = None if len(geo.k_size) != 2 or g.dtype not in _loops.DTYPES else \
+        _loops.NN_LOOPS.get("max_spread2d", math.prod(lead + geo.x_size))
+    if loop is not None:   # one scatter pass, where NumPy makes one masked pass per kernel offset
+        planes = math.prod(lead)
+        out = written_zeros(lead + geo.x_size, g.dtype)
+        loop(np.ascontiguousarray(g).reshape((planes,) + geo.g_size), arg.reshape((planes,) + geo.g_size),
+             *geo.k_size, *geo.stride, *geo.dilation, *geo.pad_lo, out.reshape((planes,) + geo.x_size))
+        return out
     size = tuple(z + a + b for z, a, b in zip(geo.x_size, geo.pad_lo, geo.pad_hi))
     xp = np.zeros(g.shape[:g.ndim - len(size)] + size, g.dtype)
     overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(geo.stride, geo.dilation, geo.k_size))
