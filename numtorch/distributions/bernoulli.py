@@ -7,6 +7,7 @@ import numtorch as _t
 
 from . import constraints
 from .categorical import _probs_or_logits
+from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .utils import (
     _Number,
@@ -19,23 +20,30 @@ from .utils import (
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(ExponentialFamily):
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.boolean
-    has_enumerate_support = True
-    _mean_carrier_measure = 0
+def _init_trials(self, probs, logits, validate_args, total_count=None):
+    """Families of Bernoulli trials (Bernoulli, Binomial, Geometric): exactly one of probs / logits,
+    broadcast with total_count when there is one; the batch shape is () when all were numbers."""
+    given = probs if probs is not None else logits
+    if (probs is None) == (logits is None):
+        _probs_or_logits(self, probs, logits, False)        # raises torch's message
+    if total_count is None:
+        (param,) = broadcast_all(given)
+    else:
+        count, param = broadcast_all(total_count, given)
+        self.total_count = count.type_as(param)
+    _probs_or_logits(self, param if probs is not None else None, param if logits is not None else None, False)
+    scalar = isinstance(given, _Number) and (total_count is None or isinstance(total_count, _Number))
+    Distribution.__init__(self, _t.Size() if scalar else param.size(), validate_args=validate_args)
 
-    def __init__(self, probs=None, logits=None, validate_args=None):
-        given = probs if probs is not None else logits
-        wrap = (lambda v: None if v is None else broadcast_all(v)[0])
-        param = _probs_or_logits(self, wrap(probs), wrap(logits), False)
-        batch_shape = _t.Size() if isinstance(given, _Number) else param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
 
-    def expand(self, batch_shape, _instance=None):
-        new = self._expand_attrs(Bernoulli, batch_shape, _instance, ("probs", "logits"))
-        new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
-        return new
+def _expand_trials(self, cls, batch_shape, _instance):
+    new = self._expand_attrs(cls, batch_shape, _instance, ("total_count", "probs", "logits"))
+    new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
+    return new
+
+
+class _Trials:
+    """probs and logits of Bernoulli trials, each derived from the other on first use."""
 
     @lazy_property
     def logits(self):
@@ -48,6 +56,19 @@ class Bernoulli(ExponentialFamily):
     @property
     def param_shape(self):
         return self._param.size()
+
+
+class Bernoulli(_Trials, ExponentialFamily):
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+    _mean_carrier_measure = 0
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _init_trials(self, probs, logits, validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return _expand_trials(self, Bernoulli, batch_shape, _instance)
 
     @property
     def mean(self):
@@ -78,8 +99,7 @@ class Bernoulli(ExponentialFamily):
         return _t.nn.functional.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand=True):
-        values = _t.arange(2, dtype=self._param.dtype).view((-1,) + (1,) * len(self._batch_shape))
-        return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
+        return self._enumerated(2, self._param.dtype, expand)
 
     @property
     def _natural_params(self):

@@ -27,6 +27,17 @@ def _probs_or_logits(self, probs, logits, normalize):
     return value
 
 
+class _ViaCategorical:
+    """Families built on a Categorical `_categorical` (OneHotCategorical, Multinomial): its parameters."""
+    _param = property(lambda self: self._categorical._param)
+    probs = property(lambda self: self._categorical.probs)
+    logits = property(lambda self: self._categorical.logits)
+    param_shape = property(lambda self: self._categorical.param_shape)
+
+    def _new(self, *args, **kwargs):
+        return self._categorical._new(*args, **kwargs)
+
+
 class Categorical(Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
@@ -68,7 +79,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        return _t.full(self._extended_shape(), math.nan, dtype=self.probs.dtype)
+        return self._filled(math.nan, self.probs)
 
     variance = mean
 
@@ -95,5 +106,4 @@ class Categorical(Distribution):
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
-        values = _t.arange(self._num_events, dtype=_t.long).view((-1,) + (1,) * len(self._batch_shape))
-        return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
+        return self._enumerated(self._num_events, _t.long, expand)

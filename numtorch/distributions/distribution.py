@@ -118,6 +118,15 @@ class Distribution:
     def perplexity(self):
         return _t.exp(self.entropy())
 
+    def _enumerated(self, count: int, dtype, expand: bool):
+        """0, ..., count-1 along a new first dim, shaped to broadcast with the batch (enumerate_support)."""
+        values = _t.arange(count, dtype=dtype).view((-1,) + (1,) * len(self._batch_shape))
+        return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
+
+    def _filled(self, value: float, like):
+        """A batch-shaped tensor of one value (a moment that is undefined or infinite)."""
+        return _t.full(self._extended_shape(), value, dtype=like.dtype)
+
     def _extended_shape(self, sample_shape=_t.Size()):
         return _t.Size(tuple(sample_shape) + tuple(self._batch_shape) + tuple(self._event_shape))
 
@@ -188,8 +197,11 @@ class _LocIsMean:
 
 
 class _LocScale(_LocIsMean):
-    """(loc, scale) families: broadcast parameters and their expand. Listed before the family's
-    base class, so expand's `super(_LocScale, new).__init__` reaches Distribution's."""
+    """(loc, scale) families on the real line: broadcast parameters and their expand. Listed before
+    the family's base class, so expand's `super(_LocScale, new).__init__` reaches Distribution's."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         self._init_broadcast(("loc", "scale"), (loc, scale), validate_args)

@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import numtorch as _t
 
-from . import constraints
 from .distribution import Distribution, _LocScale
 
 __all__ = ["Laplace"]
 
 
 class Laplace(_LocScale, Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
 
     @property
     def variance(self):

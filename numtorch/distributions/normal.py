@@ -5,7 +5,6 @@ import math
 
 import numtorch as _t
 
-from . import constraints
 from .distribution import _LocScale
 from .exp_family import ExponentialFamily
 from .utils import _standard_normal
@@ -16,9 +15,6 @@ _HALF_LOG_2PI = math.log(math.sqrt(2 * math.pi))
 
 
 class Normal(_LocScale, ExponentialFamily):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
     _mean_carrier_measure = 0
 
     @property

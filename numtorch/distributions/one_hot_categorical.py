@@ -4,13 +4,13 @@ from __future__ import annotations
 import numtorch as _t
 
 from . import constraints
-from .categorical import Categorical
+from .categorical import Categorical, _ViaCategorical
 from .distribution import Distribution
 
 __all__ = ["OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(_ViaCategorical, Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.one_hot
     has_enumerate_support = True
@@ -25,22 +25,6 @@ class OneHotCategorical(Distribution):
         batch_shape = _t.Size(batch_shape)
         new._categorical = self._categorical.expand(batch_shape)
         return self._finish_expand(new, OneHotCategorical, batch_shape)
-
-    @property
-    def _param(self):
-        return self._categorical._param
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):

@@ -7,7 +7,7 @@ import numtorch as _t
 
 from . import constraints
 
-__all__ = ["Transform", "ExpTransform", "AffineTransform", "SigmoidTransform", "ComposeTransform"]
+__all__ = ["Transform", "AbsTransform", "ExpTransform", "AffineTransform", "SigmoidTransform", "ComposeTransform"]
 
 
 class Transform:
@@ -132,6 +132,20 @@ class SigmoidTransform(Transform):
 
     def log_abs_det_jacobian(self, x, y):
         return -_t.nn.functional.softplus(-x) - _t.nn.functional.softplus(x)
+
+
+class AbsTransform(Transform):
+    """y = |x|: not bijective; its `inverse` keeps y (the nonnegative branch)."""
+    codomain = constraints.positive
+
+    def __eq__(self, other):
+        return isinstance(other, AbsTransform)
+
+    def _call(self, x):
+        return x.abs()
+
+    def _inverse(self, y):
+        return y
 
 
 class AffineTransform(Transform):

@@ -9,7 +9,9 @@ from ._cases import CASES, build
 
 TOL = {"float64": dict(rtol=1e-10, atol=1e-10), "float32": dict(rtol=2e-5, atol=2e-5)}
 # digamma's derivative is trigamma, where numtorch's polygamma(1, x) and torch's differ by ~5e-10
-TRIGAMMA = ("gamma", "beta", "dirichlet")
+TRIGAMMA = ("gamma", "beta", "dirichlet", "studentt", "chi2")
+# float32 gradients summed over the whole support, where rounding accumulates
+SUMMED = ("multinomial",)
 
 
 def _compare(name, dtype, fn):
@@ -40,6 +42,7 @@ def _compare(name, dtype, fn):
             assert ng is None or not ng.numpy().any(), k
         else:
             tol = dict(rtol=1e-8, atol=1e-8) if dtype == "float64" and name in TRIGAMMA else TOL[dtype]
+            tol = dict(rtol=2e-4, atol=2e-4) if dtype == "float32" and name in SUMMED else tol
             np.testing.assert_allclose(ng.numpy(), tg.numpy(), **tol, err_msg=k)
 
 
@@ -60,7 +63,7 @@ METHODS = {
 @pytest.mark.parametrize("method", list(METHODS))
 @pytest.mark.parametrize("name", list(CASES))
 def test_method(name, method, dtype):
-    if method in ("cdf", "icdf") and name == "gamma":     # needs special.gammainc: not in numtorch
+    if method in ("cdf", "icdf") and name in ("gamma", "chi2"):     # needs special.gammainc: not in numtorch
         (_, _, _), (nd, _, nv) = build(name, dtype)
         with pytest.raises(NotImplementedError, match="gammainc"):
             METHODS[method](nd, nv)
@@ -68,7 +71,7 @@ def test_method(name, method, dtype):
     _compare(name, dtype, METHODS[method])
 
 
-@pytest.mark.parametrize("name", ["mvn_cov", "mvn_prec", "mvn_tril"])
+@pytest.mark.parametrize("name", ["mvn_cov", "mvn_prec", "mvn_tril", "lowrank"])
 @pytest.mark.parametrize("attr", ["scale_tril", "covariance_matrix", "precision_matrix"])
 def test_mvn_matrices(name, attr):
     _compare(name, "float64", lambda d, v: getattr(d, attr))
