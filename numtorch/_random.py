@@ -1150,10 +1150,9 @@ def poisson(input, generator=None) -> Tensor:
     if (a < 0).any():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     gen = _gen(generator)
-    order = _memory_order(a)
-    flat = (a if order is None else a.transpose(order)).ravel().tolist()
-    vals = np.array([_poisson_one(lam, gen) for lam in flat], dtype=_f64)
-    return wrap(_place(a, vals.astype(a.dtype)))
+    # torch's result is contiguous, drawn in its C order whatever the rates' layout (a transposed or expanded input)
+    vals = np.array([_poisson_one(lam, gen) for lam in a.ravel().tolist()], dtype=_f64)
+    return wrap(vals.astype(a.dtype).reshape(a.shape))
 
 
 def _poisson_one(lam: float, gen: Generator) -> int:

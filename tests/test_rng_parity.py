@@ -599,3 +599,14 @@ def reference_sincos(x):
     sine_poly = (j & 2) == 0
     sin, cos = np.where(sine_poly, ys, yc), np.where(sine_poly, yc, ys)
     return np.where((j & 4) != 0, -sin, sin), np.where((~(j - 2) & 4) != 0, -cos, cos)
+
+
+def test_poisson_of_strided_rates_is_drawn_in_c_order():
+    """torch's poisson returns a contiguous tensor drawn in its C order, whatever the rates' layout."""
+    rates = np.arange(1, 7, dtype=np.float64).reshape(2, 3) * 3
+    for make in (lambda lib: lib.tensor(rates).t(), lambda lib: lib.tensor(rates[0]).expand(4, 3)):
+        torch.manual_seed(0)
+        nt.manual_seed(0)
+        theirs, ours = torch.poisson(make(torch)), nt.poisson(make(nt))
+        bits_equal(ours, theirs)
+        assert ours.stride() == theirs.stride()
