@@ -64,6 +64,8 @@ def _reduce_rows(x, axis):
     NumPy's reduce is pairwise only along its inner loop; when the input's fastest axis is a column
     (another axis than `axis`) the inner loop runs along it, and each column is added in sequence.
     That column axis is moved last so that the output agrees on the order of the loops."""
+    if x.flags.c_contiguous and axis != x.ndim - 1 and x.shape[-1] > 1:  # the commonest case, decided at once
+        return np.add.reduce(x, axis=axis)
     fastest, smallest = None, x.strides[axis]
     for a in range(x.ndim):
         if a != axis and x.shape[a] > 1 and 0 < x.strides[a] < smallest:
@@ -111,13 +113,14 @@ def _cascade(x):
     step = 1 << max(4, (n - 1).bit_length() // 4)
     if n < step:
         return _seq(x)
+    zero = x.dtype.type(0)
     level, rest = _runs(x, step)
-    total = _seq(rest)                  # rows after the last full run
+    total = _seq(rest) if len(rest) else zero       # rows after the last full run
     for _ in range(2):                  # levels 1 and 2: full runs of `step` sums move up a level
         if level.shape[0] < step:
             break
         level, rest = _runs(level, step)
-        total = total + _seq(rest)
+        total = total + (_seq(rest) if len(rest) else zero)
     return total + _seq(level)          # what stayed at the level reached (level 3 keeps all)
 
 

@@ -1197,12 +1197,25 @@ sign = _unary("sign", sign_array, NONE, lambda g: dual.zeros_like(g), nonfloat=_
 sgn = _unary("sgn", sign_array, NONE, lambda g: dual.zeros_like(g), nonfloat=_keep)
 
 
+_ZEROS = {}  # dtype -> a read-only array of zeros, grown as needed (calloc's untouched pages cost no memory)
+
+
 def _relu_kernel(x):
     if x.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     out = _loops.run("relu", x)
-    # zeros first, as torch keeps -0.0; a row of zeros rather than a scalar runs NumPy's SIMD loop
-    return np.maximum(np.zeros(x.shape[-1:], x.dtype), x) if out is None else out
+    if out is not None:
+        return out
+    # zeros first, as torch keeps -0.0; zeros as an array rather than a scalar run NumPy's SIMD loop, and
+    # one row as long as a large x rather than a broadcast row of x's last dim runs it in one go (128x512: 9 us
+    # instead of 12.5)
+    if x.size <= 1 << 12 or not x.flags.c_contiguous:
+        return np.maximum(np.zeros(x.shape[-1:], x.dtype), x)
+    zeros = _ZEROS.get(x.dtype)
+    if zeros is None or zeros.size < x.size:
+        zeros = _ZEROS[x.dtype] = np.zeros(max(x.size, 2 * (0 if zeros is None else zeros.size)), x.dtype)
+        zeros.flags.writeable = False
+    return np.maximum(zeros[:x.size], x.reshape(-1)).reshape(x.shape)
 
 
 class ThresholdBackwardBackward0(Node):
@@ -1214,11 +1227,24 @@ class ThresholdBackwardBackward0(Node):
             (dual.zeros_like(gg) if n[1] is not None else None)
 
 
+# relu's backward on NumPy, bit for bit the compiled loop's: the grad where the output is neither +-0 (NaN
+# passes), +0.0 elsewhere, by an integer mask (a masked multiply would make NaN of an infinite grad, -0.0 of a
+# negative one); per dtype: the same-size integer, all bits but the sign, the shift that spreads the sign bit
+_MASKS = {np.dtype(np.float32): (np.int32, 0x7FFFFFFF, 31), np.dtype(np.float64): (np.int64, (1 << 63) - 1, 63)}
+
+
 def _relu_grad(g, y):
     if not isinstance(y, Tensor):
         out = _loops.run("relu_backward", g, y)
         if out is not None:
             return out
+        bits = _MASKS.get(y.dtype)
+        if bits is not None and g.dtype == y.dtype and g.shape == y.shape:
+            ints, magnitude, shift = bits
+            mask = np.bitwise_and(y.view(ints), magnitude, out=np.empty(y.shape, ints))  # 0 where y is +-0
+            np.negative(mask, out=mask)
+            np.right_shift(mask, shift, out=mask)           # 0 where y is +-0, all ones elsewhere
+            return np.bitwise_and(mask, g.view(ints), out=mask).view(y.dtype)
     keep = dual.data(y) != 0   # y >= 0 or NaN: a NaN output passes the gradient, as torch's threshold_backward does
     if isinstance(y, Tensor):
         data = np.where(keep, dual.data(g), np.zeros((), y._data.dtype))

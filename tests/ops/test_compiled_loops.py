@@ -23,17 +23,35 @@ def _edgy(seed, dtype):
     return x
 
 
+@pytest.mark.parametrize("finite", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_relu_forward_and_backward(path, dtype):
+def test_relu_forward_and_backward(path, dtype, finite):
     x, g = _edgy(0, dtype), _edgy(1, dtype)
-    g[1, :] = np.inf  # an infinite gradient where the output is zero must give 0, not NaN
+    if finite:  # negative gradients where the output is zero must give +0.0, as torch's
+        g[0, :6] = [-1.0, -0.0, 0.0, 2.0, -3.0, -0.5]
+    else:
+        g[1, :] = np.inf  # an infinite gradient where the output is zero must give 0, not NaN
     ours, theirs = numtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y_ours, y_theirs = ours.relu(), theirs.relu()
     y_ours.backward(numtorch.tensor(g))
     y_theirs.backward(torch.tensor(g))
-    np.testing.assert_array_equal(y_ours.detach().numpy(), y_theirs.detach().numpy())
-    np.testing.assert_array_equal(np.signbit(y_ours.detach().numpy()), np.signbit(y_theirs.detach().numpy()))
-    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    for a, b in ((y_ours.detach(), y_theirs.detach()), (ours.grad, theirs.grad)):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(np.signbit(a.numpy()), np.signbit(b.numpy()))
+
+
+@pytest.mark.parametrize("shape", [(), (6,), (2, 3), (3, 2, 1000)])
+def test_relu_small_and_odd_shapes(path, shape):
+    """0-d to 3-d, below and above the size where the NumPy forward changes method: torch's bits."""
+    edges = np.resize(np.array([np.nan, -0.0, 0.0, np.inf, -np.inf, -1.5, 2.5], np.float32), shape)
+    x, g = edges, np.resize(np.array([-1.0, -0.0, np.inf, -2.0, np.nan, -3.0], np.float32), shape)
+    ours, theirs = numtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y_ours, y_theirs = ours.relu(), theirs.relu()
+    y_ours.backward(numtorch.tensor(g))
+    y_theirs.backward(torch.tensor(g))
+    for a, b in ((y_ours.detach(), y_theirs.detach()), (ours.grad, theirs.grad)):
+        assert a.shape == b.shape
+        np.testing.assert_array_equal(np.ravel(a.numpy()).view(np.uint32), np.ravel(b.numpy()).view(np.uint32))
 
 
 def test_relu_noncontiguous_input_takes_the_numpy_path(path):

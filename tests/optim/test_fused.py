@@ -23,6 +23,7 @@ import torch
 import numtorch
 from numtorch import _numba
 from numtorch.optim import _fast
+from numtorch.optim._fast import _plans
 from tests.optim.parity import TOL, assert_value_equal, run
 
 MANY = [(3, 4), (5,), (), (0, 3), (2, 1, 3), (7,), (0,), (1,), (2, 2), (9,)]  # a batch of 8 and two more
@@ -68,7 +69,8 @@ def executor(request, monkeypatch):
         pytest.importorskip("numba")
     monkeypatch.setattr(_numba, "MIN_NUMEL", 0)
     monkeypatch.setattr(_numba, "enabled", request.param == "numba")
-    monkeypatch.setattr(_fast, "CHUNK_BYTES", 256)
+    monkeypatch.setattr(_plans, "CHUNK_BYTES", 256)
+    monkeypatch.setattr(_plans, "SMALL", 32)  # larger params (bytes) run the NumPy executor's plans, smaller the kernel
     return request.param
 
 
@@ -276,3 +278,97 @@ def test_zeros_like_all_lays_buffers_side_by_side():
         assert not t.numel() or z._data.ctypes.data % line == t._data.ctypes.data % line
     assert not any(np.shares_memory(a._data, b._data) for i, a in enumerate(out) for b in out[i + 1:])
     assert out[0]._data.base is out[1]._data.base is not out[-1]._data.base
+
+
+# -- the NumPy executor's plans against the plain chunked loop they replaced ---------------------------------
+
+def _chunked_update(update, arrays, args, chunk) -> None:
+    """The NumPy executor as it was before plans: the kernel run on each chunk of `chunk` elements, its
+    results copied into the arrays. Kept here as the reference for the bits the plans must give."""
+    n = arrays[0].size
+    flat = [None if a is None else a.reshape(-1) for a in arrays]
+    targets = [flat[0], *flat[2:]]
+    for start in range(0, n, chunk):
+        part = slice(start, start + chunk)
+        for target, value in zip(targets, update(*[None if a is None else a[part] for a in flat], *args)):
+            if target is not None:
+                target[part] = value
+
+
+UPDATES = {  # kernel -> (state buffers, flags, constant sets: lerp's weight on either side of 1/2)
+    "adam": (3, 4, [(0.99, 0.1, 0.2, 1, 0.5, 0.999, 0.001, 0.3, 1e-8, -0.01),
+                    (0.99, 0.1, 0.7, 1, 0.5, 0.999, 0.001, 0.3, 1e-8, -0.01)]),
+    "sgd": (1, 5, [(0.1, 0.9, 0.7, -0.01)]),
+    "adagrad": (1, 2, [(0.1, 1e-6, -0.01)]),
+    "rmsprop": (3, 4, [(0.1, 0.9, 0.1, 0.1, 1, 0.5, 1e-6, 0.9, -0.01),
+                       (0.1, 0.3, 0.7, 0.7, 1, 0.5, 1e-6, 0.9, -0.01)]),
+}
+
+
+def _special_arrays(rng, n, states, dtype):
+    p, g, *state = [rng.standard_normal(n).astype(dtype) for _ in range(2 + states)]
+    g[::97], g[5::101], g[7::89], p[3::83] = np.inf, np.nan, -0.0, -np.inf
+    return [p, g, *[np.abs(s) for s in state]]
+
+
+def _assert_same_bits(ours, theirs, what) -> None:
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        assert a.dtype == b.dtype and a.shape == b.shape, what
+        assert np.array_equal(*[np.ascontiguousarray(x).view(np.uint8) for x in (a, b)]), f"{what}: array {i}"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", list(UPDATES))
+def test_numpy_plans_give_the_chunked_loops_bits(name, dtype, monkeypatch):
+    """Every option of every update, on special values, over many chunks of the plan and on a small param
+    (the kernel run directly): bit for bit what the chunked loop gave."""
+    monkeypatch.setattr(_plans, "CHUNK_BYTES", 1024)
+    monkeypatch.setattr(_plans, "SMALL", 4096)
+    update = getattr(_fast.kernels, name)
+    states, flags, constant_sets = UPDATES[name]
+    rng = np.random.default_rng(0)
+    for n in (5000, 300):
+        arrays = _special_arrays(rng, n, states, dtype)
+        for options in itertools.product((0, 1), repeat=flags):
+            for constants in constant_sets:
+                args = tuple(np.array((*options, *constants), dtype))
+                ours, theirs = [a.copy() for a in arrays], [a.copy() for a in arrays]
+                with np.errstate(all="ignore"):
+                    _fast._numpy_update(update, ours, args)
+                    _chunked_update(update, theirs, args, 64)
+                _assert_same_bits(ours, theirs, f"n={n} {options} {constants}")
+
+
+def test_numpy_plans_with_unused_and_overlapping_arrays():
+    """A result that must wait for its array's old values to be read, an unused buffer given as an empty
+    array (the flat rows do that), and arrays sharing memory (a plan would write one before reading the
+    other: they take the kernel's path): the same bits."""
+    sgd = _fast.kernels.sgd, tuple(np.array((0, 1, 0, 0, 0, 0.1, 0.9, 0.7, -0.01), np.float32))
+    adam = _fast.kernels.adam, tuple(np.array((0, 0, 0, 0, *UPDATES["adam"][2][0]), np.float32))
+    p, g, m, v = _special_arrays(np.random.default_rng(1), 20000, 2, np.float32)
+    empty = np.empty(0, np.float32)
+
+    def early(p, g, s, c):  # the state's new value is ready before its old one is read: not computed in place
+        new = g * c
+        return p + s, new
+    for (update, args), make in (
+            ((early, (np.float32(3),)), lambda p, g, m, v: [p, g, m]),
+            (sgd, lambda p, g, m, v: [p, g, empty]),
+            (adam, lambda p, g, m, v: [p, g, p, v, None]),     # the first moment is the param itself
+            (sgd, lambda p, g, m, v: [p, p[::-1], None])):    # the grad is the param reversed
+        ours, theirs = make(p.copy(), g.copy(), m.copy(), v.copy()), make(p.copy(), g.copy(), m.copy(), v.copy())
+        with np.errstate(all="ignore"):
+            _fast._numpy_update(update, ours, args)
+            _chunked_update(update, theirs, args, 20000)  # in one piece, as the kernel's path runs it
+        _assert_same_bits([a for a in ours if a is not None], [a for a in theirs if a is not None], "update")
+
+
+def test_numpy_plans_tell_signed_zeros_apart():
+    """lr=0 and lr=-0 (equal numbers) step a -0.0 param to -0.0 and +0.0, as the kernel does."""
+    p, g = np.full(20000, -0.0, np.float32), np.ones(20000, np.float32)
+    for neg_lr in (-0.0, 0.0, -0.0):
+        args = tuple(np.array((0, 0, 0, 0, 0, 0, 0, 1, neg_lr), np.float32))
+        ours, theirs = [p.copy(), g, None], [p.copy(), g, None]
+        _fast._numpy_update(_fast.kernels.sgd, ours, args)
+        _chunked_update(_fast.kernels.sgd, theirs, args, 20000)
+        _assert_same_bits(ours[:1], theirs[:1], f"neg_lr={neg_lr}")

@@ -4,7 +4,7 @@ torch's for-loop algorithm (numtorch's per-parameter path) makes a pass over
 memory per operation: Adam reads and writes its buffers about a dozen times.
 Here each parameter is updated by one loop that reads param, grad and state
 once and writes them once, compiled by numba when it is installed
-(`pip install numtorch[fast]`), else run by NumPy over cache-sized chunks.
+(`pip install numtorch[fast]`), else replayed by NumPy (_numpy_update).
 The math is kernels.py's, operation for operation the per-parameter path's:
 the compiled loops give the same bits (they fuse the multiply-adds the
 per-parameter path fuses, as torch's CPU kernels do), the NumPy chunks agree
@@ -14,8 +14,9 @@ the per-parameter path, differentiable=True always records the update in
 the graph, and NUMTORCH_NUMBA=0 in the environment keeps numba out.
 
 Measured with bench/optim_step.py (one 10M-element float32 param, one
-thread, CPU ms per Adam step): per-parameter path 52-63, NumPy chunks 31,
-numexpr (three expressions) 67, numba 5.3; torch 2.13's fused CPU step 5.9.
+thread, CPU ms per Adam step): per-parameter path 52-63, NumPy chunks 31
+(replayed plans: 20), numexpr (three expressions) 67, numba 5.3; torch
+2.13's fused CPU step 5.9.
 With many params, each param is one compiled call from Python: handing the
 whole list to compiled code measured slower (a numba typed List costs ~100
 us per array to build, a reflected list ~2 us per array per call, a tuple
@@ -46,10 +47,10 @@ from ... import _numba
 from ..._tensor import wrap
 from ...autograd.grad_mode import is_grad_enabled
 from . import kernels
+from ._plans import numpy_update as _numpy_update
 
 __all__ = []  # internal
 
-CHUNK_BYTES = 1 << 16  # per array in a NumPy chunk: its temporaries stay in L2 cache and below malloc's mmap threshold
 
 # the dtypes the kernels take, each with an empty array: an unused state buffer, as the compiled loops take it
 _EMPTY = {np.dtype(t): np.empty(0, t) for t in (np.float32, np.float64)}
@@ -338,22 +339,3 @@ _LOOPS = _numba.CompiledLoops(_build_loops, bitwise_twins=False)
 def _compiled(name: str, numel: int):
     """{dtype: numba's loop for `name`}, or None: see numtorch/_numba.py for when numba is used."""
     return _LOOPS.get(name, numel)
-
-
-def _numpy_update(update, arrays, args) -> None:
-    """kernels.<algo> on NumPy arrays: whole small arrays, large contiguous ones chunk by chunk."""
-    targets = [arrays[0], *arrays[2:]]
-    n, chunk = arrays[0].size, CHUNK_BYTES // arrays[0].itemsize
-    if n <= chunk or not all(a is None or a.flags.c_contiguous for a in arrays):
-        for target, value in zip(targets, update(*arrays, *args)):
-            if target is not None:
-                target[...] = value
-        return
-    flat = [None if a is None else a.reshape(-1) for a in arrays]
-    targets = [flat[0], *flat[2:]]
-    for start in range(0, n, chunk):
-        part = slice(start, start + chunk)
-        values = update(*[None if a is None else a[part] for a in flat], *args)
-        for target, value in zip(targets, values):
-            if target is not None:
-                target[part] = value
