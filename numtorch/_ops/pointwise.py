@@ -1197,7 +1197,6 @@ sign = _unary("sign", sign_array, NONE, lambda g: dual.zeros_like(g), nonfloat=_
 sgn = _unary("sgn", sign_array, NONE, lambda g: dual.zeros_like(g), nonfloat=_keep)
 
 
-_ZEROS = {}  # dtype -> a read-only array of zeros, grown as needed (calloc's untouched pages cost no memory)
 
 
 def _relu_kernel(x):
@@ -1206,16 +1205,8 @@ def _relu_kernel(x):
     out = _loops.run("relu", x)
     if out is not None:
         return out
-    # zeros first, as torch keeps -0.0; zeros as an array rather than a scalar run NumPy's SIMD loop, and
-    # one row as long as a large x rather than a broadcast row of x's last dim runs it in one go (128x512: 9 us
-    # instead of 12.5)
-    if x.size <= 1 << 12 or not x.flags.c_contiguous:
-        return np.maximum(np.zeros(x.shape[-1:], x.dtype), x)
-    zeros = _ZEROS.get(x.dtype)
-    if zeros is None or zeros.size < x.size:
-        zeros = _ZEROS[x.dtype] = np.zeros(max(x.size, 2 * (0 if zeros is None else zeros.size)), x.dtype)
-        zeros.flags.writeable = False
-    return np.maximum(zeros[:x.size], x.reshape(-1)).reshape(x.shape)
+    # zeros first, as torch keeps -0.0; a row of zeros rather than a scalar runs NumPy's SIMD loop
+    return np.maximum(np.zeros(x.shape[-1:], x.dtype), x)
 
 
 class ThresholdBackwardBackward0(Node):

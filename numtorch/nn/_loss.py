@@ -407,13 +407,7 @@ def _nll_kernel(cls, input: Tensor, target: Tensor, weight, reduction: str, igno
             w = np.where(valid, w, np.zeros((), x.dtype))
     loss = -picked * w if everything else np.where(valid, -picked * w, np.zeros((), x.dtype))
     total_weight = w.sum()
-    if reduction == "none":
-        out = loss.reshape(()) if single else loss
-    elif reduction == "sum":
-        out = np.asarray(loss.sum(), x.dtype)
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.asarray(loss.sum() / total_weight, x.dtype)
+    out = _nll_reduce(loss.reshape(()) if single else loss, total_weight, reduction)
     if not grad_needed(input):
         return record(cls, out, (input,))
     if scores.ndim == 2 and everything:   # the common (N, C) batch: every row has a target
@@ -427,6 +421,16 @@ def _nll_kernel(cls, input: Tensor, target: Tensor, weight, reduction: str, igno
                                              "shape": x.shape, "total_weight": total_weight})
 
 
+def _nll_reduce(loss: np.ndarray, total_weight, reduction: str) -> np.ndarray:
+    """nll's reduction: the weighted mean divides by the targets' total weight (0 / 0 is NaN, as in torch)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return np.asarray(total, loss.dtype)
+    return np.asarray(total / total_weight, loss.dtype)   # numtorch's warning filter keeps 0 / 0 quiet
+
+
 def _nll_every_row(cls, input: Tensor, t: np.ndarray, reduction: str) -> Tensor:
     """_nll_kernel's commonest case, in fewer NumPy calls: (N, C) scores, no class weights, every target a
     class; the same arithmetic (each weight is 1)."""
@@ -435,12 +439,7 @@ def _nll_every_row(cls, input: Tensor, t: np.ndarray, reduction: str) -> Tensor:
     rows = np.arange(n)
     loss = -x[rows, t]
     total_weight = x.dtype.type(n)
-    if reduction == "none":
-        out = loss
-    elif reduction == "sum":
-        out = np.asarray(loss.sum(), x.dtype)
-    else:
-        out = np.asarray(loss.sum() / total_weight if n else np.nan, x.dtype)
+    out = _nll_reduce(loss, total_weight, reduction)
     if not grad_needed(input):
         return record(cls, out, (input,))
     return record(cls, out, (input,), attrs={"reduction": reduction, "coef": np.full(t.shape, -1, x.dtype),
